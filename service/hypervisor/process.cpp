@@ -1,0 +1,222 @@
+#include "hypervisor/process.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace minions::hv {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw Error{Errc::HypervisorFailed, what}; }
+
+// Fields of /proc/<pid>/stat after the command name. The name is in
+// parentheses and may itself contain ')' or spaces, hence the last ')'.
+struct StatFields {
+    char state = '?';
+    uint64_t start_time = 0;
+    bool ok = false;
+};
+
+StatFields read_stat(pid_t pid) {
+    StatFields out;
+    if (pid <= 0) return out;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    if (close == std::string::npos) return out;
+    std::istringstream rest(text.substr(close + 1));
+    // rest starts at field 3 (state); field 22 is starttime, 19 tokens later.
+    std::string token;
+    if (!(rest >> token) || token.empty()) return out;
+    out.state = token[0];
+    for (int field = 4; field <= 22; ++field)
+        if (!(rest >> token)) return out;
+    try {
+        out.start_time = std::stoull(token);
+    } catch (const std::exception&) {
+        return out;
+    }
+    out.ok = true;
+    return out;
+}
+
+// One record on the status pipe: written atomically (< PIPE_BUF).
+struct SpawnRecord {
+    char tag;  // 'P': grandchild pid (from the middle child); 'E': exec errno
+    int32_t value;
+};
+
+void write_record(int fd, char tag, int32_t value) {
+    SpawnRecord rec{tag, value};
+    // Only async-signal-safe calls here: we run between fork and exec.
+    ssize_t n;
+    do {
+        n = ::write(fd, &rec, sizeof rec);
+    } while (n < 0 && errno == EINTR);
+}
+
+// Async-signal-safe preparation of the VMM process image, then exec.
+[[noreturn]] void exec_child(char* const* argv, int null_fd, int log_fd, int status_fd) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Ignored signals (the daemon ignores SIGPIPE) survive exec; reset them.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+    if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+        dup2(log_fd, STDERR_FILENO) < 0) {
+        write_record(status_fd, 'E', errno);
+        _exit(127);
+    }
+    // Every other descriptor of the daemon (store, bus, sockets) closes on
+    // exec; the status pipe stays usable until then to report exec errors.
+    syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+    execv(argv[0], argv);
+    write_record(status_fd, 'E', errno);
+    _exit(127);
+}
+
+}  // namespace
+
+uint64_t process_start_time(pid_t pid) {
+    auto stat = read_stat(pid);
+    return stat.ok ? stat.start_time : 0;
+}
+
+bool process_alive(const Process& process) {
+    // A start time of 0 means "unknown": we cannot prove the PID is still
+    // ours, and signalling a stranger is worse than reporting a dead VMM.
+    if (process.pid <= 0 || process.start_time == 0) return false;
+    auto stat = read_stat(process.pid);
+    if (!stat.ok || stat.start_time != process.start_time) return false;
+    // A zombie is dead; its reaper (init, or a subreaper) just has not run yet.
+    return stat.state != 'Z' && stat.state != 'X' && stat.state != 'x';
+}
+
+Process spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    if (argv.empty()) fail("cannot start a VMM without a program");
+    // Everything the child needs is prepared before fork: after it only
+    // async-signal-safe calls are allowed (the daemon is multi-threaded).
+    std::vector<char*> cargv;
+    for (const auto& arg : argv) cargv.push_back(const_cast<char*>(arg.c_str()));
+    cargv.push_back(nullptr);
+
+    int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd < 0) fail(std::string("cannot open /dev/null: ") + std::strerror(errno));
+    int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (log_fd < 0) {
+        int err = errno;
+        ::close(null_fd);
+        fail("cannot open VMM log " + log.string() + ": " + std::strerror(err));
+    }
+    std::array<int, 2> pipe_fds{};
+    if (::pipe2(pipe_fds.data(), O_CLOEXEC) < 0) {
+        int err = errno;
+        ::close(null_fd);
+        ::close(log_fd);
+        fail(std::string("cannot create a pipe: ") + std::strerror(err));
+    }
+
+    pid_t middle = ::fork();
+    if (middle == 0) {
+        ::close(pipe_fds[0]);
+        ::setsid();  // own session: no signals from the daemon's terminal or group
+        pid_t vmm = ::fork();
+        if (vmm == 0) exec_child(cargv.data(), null_fd, log_fd, pipe_fds[1]);
+        write_record(pipe_fds[1], vmm < 0 ? 'E' : 'P', vmm < 0 ? errno : vmm);
+        _exit(0);  // the VMM is orphaned now and re-parented to init
+    }
+    int fork_errno = errno;
+    ::close(pipe_fds[1]);
+    ::close(null_fd);
+    ::close(log_fd);
+    if (middle < 0) {
+        ::close(pipe_fds[0]);
+        fail(std::string("cannot fork: ") + std::strerror(fork_errno));
+    }
+    int status = 0;
+    while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+    }
+
+    // Read records until EOF: EOF comes when the VMM's exec closed the pipe.
+    pid_t vmm = 0;
+    int exec_errno = 0;
+    SpawnRecord rec{};
+    for (;;) {
+        ssize_t n = ::read(pipe_fds[0], &rec, sizeof rec);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != static_cast<ssize_t>(sizeof rec)) break;
+        if (rec.tag == 'P') vmm = rec.value;
+        if (rec.tag == 'E') exec_errno = rec.value;
+    }
+    ::close(pipe_fds[0]);
+    if (exec_errno != 0)
+        fail("cannot run " + argv[0] + ": " + std::strerror(exec_errno));
+    if (vmm <= 0) fail("cannot start " + argv[0] + ": the launcher process failed");
+
+    Process process{vmm, process_start_time(vmm)};
+    if (process.start_time == 0)
+        fail(argv[0] + " exited immediately; log " + log.string() + ":\n" + log_tail(log));
+    return process;
+}
+
+bool wait_gone(const Process& process, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (process_alive(process)) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
+void kill_hard(const Process& process) {
+    if (process_alive(process)) ::kill(process.pid, SIGKILL);
+}
+
+std::string log_tail(const std::filesystem::path& log, std::size_t max_bytes) {
+    std::ifstream in(log, std::ios::binary);
+    if (!in) return "";
+    in.seekg(0, std::ios::end);
+    auto size = static_cast<std::size_t>(in.tellg());
+    std::size_t start = size > max_bytes ? size - max_bytes : 0;
+    in.seekg(static_cast<std::streamoff>(start));
+    std::string tail(size - start, '\0');
+    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    return tail;
+}
+
+std::filesystem::path find_program(const std::filesystem::path& program) {
+    auto executable = [](const std::filesystem::path& p) {
+        std::error_code ec;
+        return std::filesystem::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+    };
+    if (program.empty()) return {};
+    if (program.has_parent_path()) return executable(program) ? program : std::filesystem::path{};
+    const char* path_env = std::getenv("PATH");
+    std::string dirs = path_env ? path_env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    std::istringstream split(dirs);
+    std::string dir;
+    while (std::getline(split, dir, ':')) {
+        if (dir.empty()) continue;
+        auto candidate = std::filesystem::path(dir) / program;
+        if (executable(candidate)) return candidate;
+    }
+    return {};
+}
+
+}  // namespace minions::hv
