@@ -1,0 +1,23 @@
+#include "http_reply.hpp"
+
+namespace minions::rest {
+
+void send_json(Pistache::Http::ResponseWriter& response, int status, const nlohmann::json& body) {
+    using namespace Pistache;
+    response.headers().add<Http::Header::ContentType>(MIME(Application, Json));
+    // Guest output need not be UTF-8: replace bad bytes instead of throwing.
+    std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // A vanished peer rejects the promise; nothing is left to tell anyone.
+    response.send(static_cast<Http::Code>(status), text).then([](ssize_t) {}, [](std::exception_ptr) {});
+}
+
+void send_problem(Pistache::Http::ResponseWriter& response, const HttpProblem& problem) {
+    send_json(response, problem.status, nlohmann::json{{"error", problem.message}});
+}
+
+void send_error(Pistache::Http::ResponseWriter& response, const Error& error) {
+    response.headers().addRaw(Pistache::Http::Header::Raw(kErrorNameHeader, std::string(error.kind().dbus_name)));
+    send_json(response, error.kind().http_status, nlohmann::json{{"error", error.what()}});
+}
+
+}  // namespace minions::rest
