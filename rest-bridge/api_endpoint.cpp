@@ -7,6 +7,7 @@
 #include "bearer_token.hpp"
 #include "core/error.hpp"
 #include "http_reply.hpp"
+#include "text_header.hpp"
 
 namespace minions::rest {
 namespace {
@@ -121,7 +122,7 @@ void ApiEndpoint::setupRoutes() {
 bool ApiEndpoint::admit(Http::Request& request, Http::ResponseWriter& response) {
     try {
         if (settings_.token && check_bearer(authorization_of(request), *settings_.token) != AuthResult::Ok) {
-            response.headers().addRaw(Http::Header::Raw("WWW-Authenticate", "Bearer"));
+            response.headers().add(std::make_shared<TextHeader>("WWW-Authenticate", "Bearer"));
             send_error(response, Error(Errc::Unauthorized,
                                        "missing or wrong bearer token (send 'Authorization: Bearer <token>')"));
             return false;
@@ -135,7 +136,7 @@ bool ApiEndpoint::admit(Http::Request& request, Http::ResponseWriter& response) 
         if (!verb || std::find(verbs.begin(), verbs.end(), *verb) == verbs.end()) {
             std::string allowed;
             for (auto v : verbs) allowed += (allowed.empty() ? "" : ", ") + std::string(verb_name(v));
-            response.headers().addRaw(Http::Header::Raw("Allow", allowed));
+            response.headers().add(std::make_shared<TextHeader>("Allow", allowed));
             send_problem(response, {405, "method not allowed on " + request.resource() + " (allowed: " + allowed + ")"});
             return false;
         }

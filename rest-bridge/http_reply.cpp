@@ -1,5 +1,9 @@
 #include "http_reply.hpp"
 
+#include <memory>
+
+#include "text_header.hpp"
+
 namespace minions::rest {
 
 void send_json(Pistache::Http::ResponseWriter& response, int status, const nlohmann::json& body) {
@@ -16,7 +20,7 @@ void send_problem(Pistache::Http::ResponseWriter& response, const HttpProblem& p
 }
 
 void send_error(Pistache::Http::ResponseWriter& response, const Error& error) {
-    response.headers().addRaw(Pistache::Http::Header::Raw(kErrorNameHeader, std::string(error.kind().dbus_name)));
+    response.headers().add(std::make_shared<TextHeader>(kErrorNameHeader, std::string(error.kind().dbus_name)));
     send_json(response, error.kind().http_status, nlohmann::json{{"error", error.what()}});
 }
 
