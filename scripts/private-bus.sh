@@ -39,13 +39,20 @@ polkit_owned() {
     string:org.freedesktop.PolicyKit1 2>/dev/null | grep -q true
 }
 
+# alive PID: running, not merely a zombie waiting for init to reap it.
+alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
+}
+
 # kill_pidfile FILE: stop the process named in FILE and wait for it to exit.
 kill_pidfile() {
   local file=$1 pid i
   [[ -s $file ]] || return 0
   pid=$(<"$file")
   if kill "$pid" 2>/dev/null; then
-    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for i in $(seq 50); do alive "$pid" || break; sleep 0.05; done
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$file"
@@ -60,7 +67,7 @@ start_polkitd() {
   local i
   for i in $(seq 100); do
     polkit_owned && return 0
-    kill -0 "$(<"$dir/polkitd.pid")" 2>/dev/null || break
+    alive "$(<"$dir/polkitd.pid")" || break
     sleep 0.1
   done
   echo "$0: polkitd did not come up; see $dir/polkitd.log" >&2
