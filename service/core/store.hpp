@@ -3,8 +3,10 @@
 // (PRAGMA user_version); the schema itself enforces uniqueness of id, name, ip
 // and cid, so no two writers can ever hand out the same one. WAL journal and a
 // busy timeout let several processes share the file.
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +27,14 @@ struct NewVm {
 
 class Store {
 public:
+    static constexpr std::chrono::milliseconds kDefaultBusyTimeout{5000};
+
     // Opens (creating if needed) and migrates to the latest schema. Throws
     // Error{Internal} naming the file when it is corrupt, locked or not a database.
-    explicit Store(const std::filesystem::path& db_file);
+    // `busy_timeout` is how long a call waits for another connection's lock
+    // before giving up; tests shorten it.
+    explicit Store(const std::filesystem::path& db_file,
+                   std::chrono::milliseconds busy_timeout = kDefaultBusyTimeout);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -56,8 +63,16 @@ public:
 
 private:
     void migrate();
+    // One attempt at create(), inside its own transaction; nullopt when
+    // another writer took an address first and the caller should retry.
+    std::optional<Vm> try_create(const NewVm& request, const Subnet& subnet);
+    std::optional<Vm> find_where(const char* column, const std::string& value);
+    void require_changed(const std::string& id);  // NotFound unless the last statement hit a row
+
+    std::mutex mutex_;  // one connection, shared by every thread of the process
     sqlite3* db_ = nullptr;
     std::filesystem::path file_;
+    std::string file_name_;  // file_ as text, for error messages
 };
 
 }  // namespace minions
