@@ -45,4 +45,14 @@ private:
     uint64_t skip_ = 0;  // bytes of an oversized body still to discard
 };
 
+// write_file carries arbitrary bytes as base64 ("content_b64"): JSON strings
+// must be valid UTF-8, file contents need not be.
+std::string base64_encode(std::string_view bytes);
+// nullopt when `text` is not valid standard base64 (padding optional).
+std::optional<std::string> base64_decode(std::string_view text);
+
+// Serializes JSON the way frames do: invalid UTF-8 (e.g. in command output)
+// becomes U+FFFD instead of throwing.
+std::string dump_json(const nlohmann::json& message);
+
 }  // namespace minions::protocol
