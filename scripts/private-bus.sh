@@ -32,11 +32,15 @@ polkitd=/usr/lib/polkit-1/polkitd
 socket=$dir/system_bus_socket
 address=unix:path=$socket
 
-# Succeeds once org.freedesktop.PolicyKit1 has an owner on the private bus.
+# polkit_owned PID: org.freedesktop.PolicyKit1 is owned by process PID (not
+# by a polkitd that was just killed and whose connection the bus has not yet
+# dropped).
 polkit_owned() {
-  DBUS_SYSTEM_BUS_ADDRESS=$address dbus-send --system --print-reply=literal \
-    --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
-    string:org.freedesktop.PolicyKit1 2>/dev/null | grep -q true
+  local owner
+  owner=$(DBUS_SYSTEM_BUS_ADDRESS=$address dbus-send --system --print-reply=literal \
+    --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetConnectionUnixProcessID \
+    string:org.freedesktop.PolicyKit1 2>/dev/null) || return 1
+  [[ $owner =~ ([0-9]+)[[:space:]]*$ && ${BASH_REMATCH[1]} == "$1" ]]
 }
 
 # alive PID: running, not merely a zombie waiting for init to reap it.
@@ -64,10 +68,11 @@ start_polkitd() {
   DBUS_SYSTEM_BUS_ADDRESS=$address setsid "$polkitd" --no-debug \
     </dev/null >>"$dir/polkitd.log" 2>&1 &
   echo $! >"$dir/polkitd.pid"
-  local i
+  local i pid
+  pid=$(<"$dir/polkitd.pid")
   for i in $(seq 100); do
-    polkit_owned && return 0
-    alive "$(<"$dir/polkitd.pid")" || break
+    polkit_owned "$pid" && return 0
+    alive "$pid" || break
     sleep 0.1
   done
   echo "$0: polkitd did not come up; see $dir/polkitd.log" >&2
