@@ -57,7 +57,7 @@ kill_pidfile() {
   pid=$(<"$file")
   if kill "$pid" 2>/dev/null; then
     for i in $(seq 50); do alive "$pid" || break; sleep 0.05; done
-    kill -9 "$pid" 2>/dev/null || true
+    if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$file"
 }
