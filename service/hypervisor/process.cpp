@@ -69,7 +69,12 @@ void write_record(int fd, char tag, int32_t value) {
 }
 
 // Async-signal-safe preparation of the VMM process image, then exec.
-[[noreturn]] void exec_child(char* const* argv, int null_fd, int log_fd, int status_fd) {
+[[noreturn]] void exec_child(char* const* argv, int null_fd, int log_fd, int status_fd, int go_fd) {
+    // Wait for the daemon to record our start time: until then we cannot
+    // exit and be reaped, so the identity it stores is certainly ours.
+    char go;
+    while (::read(go_fd, &go, 1) < 0 && errno == EINTR) {
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -124,54 +129,60 @@ Process spawn_detached(const std::vector<std::string>& argv, const std::filesyst
         ::close(null_fd);
         fail("cannot open VMM log " + log.string() + ": " + std::strerror(err));
     }
-    std::array<int, 2> pipe_fds{};
-    if (::pipe2(pipe_fds.data(), O_CLOEXEC) < 0) {
+    // status: records from the children to us; go: closed by us to let the VMM exec.
+    std::array<int, 2> status_pipe{-1, -1}, go_pipe{-1, -1};
+    if (::pipe2(status_pipe.data(), O_CLOEXEC) < 0 || ::pipe2(go_pipe.data(), O_CLOEXEC) < 0) {
         int err = errno;
-        ::close(null_fd);
-        ::close(log_fd);
+        for (int fd : {null_fd, log_fd, status_pipe[0], status_pipe[1], go_pipe[0], go_pipe[1]})
+            if (fd >= 0) ::close(fd);
         fail(std::string("cannot create a pipe: ") + std::strerror(err));
     }
 
     pid_t middle = ::fork();
     if (middle == 0) {
-        ::close(pipe_fds[0]);
+        ::close(status_pipe[0]);
+        ::close(go_pipe[1]);
         ::setsid();  // own session: no signals from the daemon's terminal or group
         pid_t vmm = ::fork();
-        if (vmm == 0) exec_child(cargv.data(), null_fd, log_fd, pipe_fds[1]);
-        write_record(pipe_fds[1], vmm < 0 ? 'E' : 'P', vmm < 0 ? errno : vmm);
+        if (vmm == 0) exec_child(cargv.data(), null_fd, log_fd, status_pipe[1], go_pipe[0]);
+        write_record(status_pipe[1], vmm < 0 ? 'E' : 'P', vmm < 0 ? errno : vmm);
         _exit(0);  // the VMM is orphaned now and re-parented to init
     }
     int fork_errno = errno;
-    ::close(pipe_fds[1]);
-    ::close(null_fd);
-    ::close(log_fd);
+    for (int fd : {status_pipe[1], go_pipe[0], null_fd, log_fd}) ::close(fd);
     if (middle < 0) {
-        ::close(pipe_fds[0]);
+        ::close(status_pipe[0]);
+        ::close(go_pipe[1]);
         fail(std::string("cannot fork: ") + std::strerror(fork_errno));
     }
     int status = 0;
     while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
     }
 
-    // Read records until EOF: EOF comes when the VMM's exec closed the pipe.
-    pid_t vmm = 0;
-    int exec_errno = 0;
+    auto read_record = [&](SpawnRecord& rec) {
+        for (;;) {
+            ssize_t n = ::read(status_pipe[0], &rec, sizeof rec);
+            if (n < 0 && errno == EINTR) continue;
+            return n == static_cast<ssize_t>(sizeof rec);
+        }
+    };
     SpawnRecord rec{};
-    for (;;) {
-        ssize_t n = ::read(pipe_fds[0], &rec, sizeof rec);
-        if (n < 0 && errno == EINTR) continue;
-        if (n != static_cast<ssize_t>(sizeof rec)) break;
-        if (rec.tag == 'P') vmm = rec.value;
+    Process process;
+    int exec_errno = 0;
+    if (read_record(rec)) {
+        if (rec.tag == 'P') process.pid = rec.value;
         if (rec.tag == 'E') exec_errno = rec.value;
     }
-    ::close(pipe_fds[0]);
-    if (exec_errno != 0)
-        fail("cannot run " + argv[0] + ": " + std::strerror(exec_errno));
-    if (vmm <= 0) fail("cannot start " + argv[0] + ": the launcher process failed");
-
-    Process process{vmm, process_start_time(vmm)};
-    if (process.start_time == 0)
-        fail(argv[0] + " exited immediately; log " + log.string() + ":\n" + log_tail(log));
+    // The VMM is blocked on the go pipe, so it is alive and its stat readable.
+    if (process.pid > 0) process.start_time = process_start_time(process.pid);
+    ::close(go_pipe[1]);
+    // Then EOF on the status pipe: the exec succeeded (CLOEXEC) or failed.
+    while (read_record(rec))
+        if (rec.tag == 'E') exec_errno = rec.value;
+    ::close(status_pipe[0]);
+    if (exec_errno != 0) fail("cannot run " + argv[0] + ": " + std::strerror(exec_errno));
+    if (process.pid <= 0 || process.start_time == 0)
+        fail("cannot start " + argv[0] + ": the launcher process failed");
     return process;
 }
 

@@ -46,15 +46,53 @@ GuestAgent::GuestAgent(const Options& options) {
     log_ = options.serial_mode == "file" ? options.serial_file : std::filesystem::path("/dev/null");
 }
 
-GuestAgent::~GuestAgent() { stop(); }
+GuestAgent::~GuestAgent() {
+    stop();
+    // The launcher waits forever for work; it ends with the process.
+    if (launcher_.joinable()) launcher_.detach();
+}
+
+void GuestAgent::run_on_launcher(std::function<void()> job) {
+    std::unique_lock lock(launcher_mutex_);
+    if (!launcher_.joinable())
+        launcher_ = std::thread([this] {
+            std::unique_lock worker_lock(launcher_mutex_);
+            for (;;) {
+                launcher_cv_.wait(worker_lock, [this] { return !launcher_jobs_.empty(); });
+                auto next = std::move(launcher_jobs_.front());
+                launcher_jobs_.pop_front();
+                worker_lock.unlock();
+                next();
+                worker_lock.lock();
+            }
+        });
+    bool done = false;
+    std::condition_variable done_cv;
+    launcher_jobs_.push_back([&] {
+        job();
+        std::lock_guard done_lock(launcher_mutex_);
+        done = true;
+        done_cv.notify_all();
+    });
+    launcher_cv_.notify_all();
+    done_cv.wait(lock, [&] { return done; });
+}
 
 void GuestAgent::start() {
+    {
+        std::lock_guard lock(mutex_);
+        if (up_) return;
+        if (external_ || program_.empty()) {
+            up_ = !socket_.empty();
+            return;
+        }
+    }
+    run_on_launcher([this] { spawn(); });
+}
+
+void GuestAgent::spawn() {
     std::lock_guard lock(mutex_);
     if (up_) return;
-    if (external_ || program_.empty()) {
-        up_ = !socket_.empty();
-        return;
-    }
     std::error_code ec;
     std::filesystem::create_directories(sandbox_, ec);
     std::filesystem::remove(socket_, ec);

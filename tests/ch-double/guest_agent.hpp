@@ -11,10 +11,13 @@
 // Without either, CONNECT is refused like a guest with nothing listening.
 #include <sys/types.h>
 
-#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "options.hpp"
 
@@ -33,6 +36,17 @@ public:
     std::filesystem::path target() const;
 
 private:
+    void spawn();
+    // The agent is forked only from this one thread, which lives as long as
+    // the double: PR_SET_PDEATHSIG fires when the forking *thread* ends, and
+    // the agent must die with the double, not with a short-lived reboot thread.
+    void run_on_launcher(std::function<void()> job);
+
+    std::mutex launcher_mutex_;
+    std::condition_variable launcher_cv_;
+    std::deque<std::function<void()>> launcher_jobs_;
+    std::thread launcher_;
+
     std::filesystem::path program_;
     std::filesystem::path socket_;
     std::filesystem::path sandbox_;

@@ -1,0 +1,166 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "fake_qmp.hpp"
+#include "hypervisor/process.hpp"
+#include "hypervisor/qemu_driver.hpp"
+#include "test_support.hpp"
+
+using namespace minions;
+using namespace minions::hv;
+using hvtest::FakeQmp;
+using hvtest::QmpAnswer;
+using nlohmann::json;
+
+namespace {
+
+LaunchSpec spec_in(const std::filesystem::path& dir) {
+    LaunchSpec spec;
+    spec.vm_id = "id-1";
+    spec.name = "web";
+    spec.cpus = 2;
+    spec.memory_mb = 512;
+    spec.kernel = dir / "vmlinuz";
+    spec.initramfs = dir / "initrd.img";
+    spec.cmdline = "console=ttyS0 root=/dev/vda";
+    spec.rootfs = dir / "rootfs.ext4";
+    spec.tap = "tap-web";
+    spec.mac = "52:54:00:00:00:03";
+    spec.cid = 3;
+    spec.socket_dir = dir / "run";
+    spec.serial_log = dir / "serial.log";
+    return spec;
+}
+
+}  // namespace
+
+TEST(QemuDriver, CommandLineBootsTheKernelWithVirtioDevicesAndQmp) {
+    hvtest::TempDir dir;
+    QemuDriver driver("/usr/bin/qemu-system-x86_64", "tcg");
+    auto spec = spec_in(dir.path());
+    auto run = (dir / "run").string();
+    std::vector<std::string> expected{
+        "/usr/bin/qemu-system-x86_64", "-name", "web", "-accel", "tcg", "-machine", "q35", "-m", "512M", "-smp", "2",
+        "-nodefaults", "-no-user-config", "-display", "none",
+        "-kernel", (dir / "vmlinuz").string(), "-initrd", (dir / "initrd.img").string(),
+        "-append", "console=ttyS0 root=/dev/vda",
+        "-drive", "file=" + (dir / "rootfs.ext4").string() + ",format=raw,if=virtio",
+        "-netdev", "tap,id=n0,ifname=tap-web,script=no,downscript=no",
+        "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:03",
+        "-device", "virtio-serial-pci",
+        "-chardev", "socket,id=agent,path=" + run + "/agent.sock,server=on,wait=off",
+        "-device", "virtserialport,chardev=agent,name=org.minions.agent",
+        "-chardev", "file,id=serial0,path=" + (dir / "serial.log").string() + ",append=on",
+        "-serial", "chardev:serial0",
+        "-chardev", "socket,id=qmp,path=" + run + "/qmp.sock,server=on,wait=off",
+        "-mon", "chardev=qmp,mode=control"};
+    EXPECT_EQ(driver.argv(spec), expected);
+}
+
+TEST(QemuDriver, CommasInPathsAreEscapedTheQemuWay) {
+    EXPECT_EQ(qemu_escape("/a,b/c"), "/a,,b/c");
+    hvtest::TempDir dir;
+    auto spec = spec_in(dir.path());
+    spec.rootfs = "/srv/odd,name.ext4";
+    auto argv = QemuDriver("qemu-system-x86_64", "tcg").argv(spec);
+    EXPECT_NE(std::find(argv.begin(), argv.end(), "file=/srv/odd,,name.ext4,format=raw,if=virtio"), argv.end());
+}
+
+TEST(QemuDriver, AccelerationIsResolvedAndValidated) {
+    EXPECT_EQ(resolve_accel("tcg"), "tcg");
+    EXPECT_EQ(resolve_accel("kvm"), "kvm");
+    auto automatic = resolve_accel("auto");
+    EXPECT_TRUE(automatic == "kvm" || automatic == "tcg");
+    EXPECT_THROW(resolve_accel("hvf"), Error);
+}
+
+TEST(QemuDriver, AgentIsReachedOnTheVirtioSerialSocket) {
+    hvtest::TempDir dir;
+    auto endpoint = QemuDriver("qemu-system-x86_64", "tcg").agent_endpoint(spec_in(dir.path()));
+    EXPECT_EQ(endpoint.transport, agent::Endpoint::Transport::Unix);
+    EXPECT_EQ(endpoint.socket, dir / "run" / "agent.sock");
+}
+
+TEST(QemuDriver, OperationsMapToQmpCommands) {
+    hvtest::TempDir dir;
+    auto spec = spec_in(dir.path());
+    std::filesystem::create_directories(spec.socket_dir);
+    FakeQmp server(spec.socket_dir / "qmp.sock", [](const json& r) { return QmpAnswer{{FakeQmp::reply(r, json::object())}}; });
+    QemuDriver driver("qemu-system-x86_64", "tcg");
+    driver.reboot(spec);
+    driver.power_button(spec);
+    driver.pause(spec);
+    driver.resume(spec);
+    std::vector<std::string> expected{"qmp_capabilities", "system_reset", "qmp_capabilities", "system_powerdown",
+                                      "qmp_capabilities", "stop", "qmp_capabilities", "cont"};
+    EXPECT_EQ(server.commands(), expected);
+}
+
+TEST(QemuDriver, InfoMapsQueryStatusToTheCommonStates) {
+    hvtest::TempDir dir;
+    auto spec = spec_in(dir.path());
+    std::filesystem::create_directories(spec.socket_dir);
+    std::string status = "running";
+    FakeQmp server(spec.socket_dir / "qmp.sock", [&](const json& r) {
+        return QmpAnswer{{FakeQmp::reply(r, {{"status", status}, {"running", status == "running"}})}};
+    });
+    QemuDriver driver("qemu-system-x86_64", "tcg");
+    EXPECT_EQ(driver.info(spec)["state"], "Running");
+    status = "paused";
+    EXPECT_EQ(driver.info(spec)["state"], "Paused");
+    EXPECT_EQ(driver.info(spec)["status"], "paused");
+    status = "shutdown";
+    EXPECT_EQ(driver.info(spec)["state"], "Shutdown");
+    status = "guest-panicked";
+    EXPECT_EQ(driver.info(spec)["state"], "Error");
+}
+
+TEST(QemuDriver, AQmpErrorBecomesHypervisorFailed) {
+    hvtest::TempDir dir;
+    auto spec = spec_in(dir.path());
+    std::filesystem::create_directories(spec.socket_dir);
+    FakeQmp server(spec.socket_dir / "qmp.sock", [](const json& r) { return QmpAnswer{{FakeQmp::error(r, "no reset")}}; });
+    try {
+        QemuDriver("qemu-system-x86_64", "tcg").reboot(spec);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::HypervisorFailed);
+        EXPECT_NE(std::string(e.what()).find("no reset"), std::string::npos);
+    }
+}
+
+TEST(QemuDriver, KillSendsQuitThenSigkillAfterTheGrace) {
+    hvtest::TempDir dir;
+    auto spec = spec_in(dir.path());
+    std::filesystem::create_directories(spec.socket_dir);
+    // A "QEMU" that acknowledges quit but does not exit.
+    FakeQmp server(spec.socket_dir / "qmp.sock", [](const json& r) { return QmpAnswer{{FakeQmp::reply(r, json::object())}}; });
+    auto stubborn = spawn_detached({"/bin/sleep", "60"}, dir / "vmm.log");
+    QemuDriver driver("qemu-system-x86_64", "tcg");
+    auto start = std::chrono::steady_clock::now();
+    driver.kill(spec, stubborn, std::chrono::milliseconds(300));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+    EXPECT_FALSE(process_alive(stubborn));
+    auto commands = server.commands();
+    EXPECT_NE(std::find(commands.begin(), commands.end(), "quit"), commands.end());
+}
+
+TEST(QemuDriver, KillOfAProcessAlreadyGoneIsANoOp) {
+    hvtest::TempDir dir;
+    QemuDriver driver("qemu-system-x86_64", "tcg");
+    EXPECT_NO_THROW(driver.kill(spec_in(dir.path()), Process{::getpid(), 1}, std::chrono::milliseconds(100)));
+}
+
+TEST(QemuDriver, LaunchWithAMissingBinaryFailsClearly) {
+    hvtest::TempDir dir;
+    QemuDriver driver(dir / "no-qemu", "tcg");
+    try {
+        driver.launch(spec_in(dir.path()));
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::HypervisorFailed);
+        EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos) << e.what();
+    }
+}
