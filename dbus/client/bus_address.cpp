@@ -23,7 +23,9 @@ std::unique_ptr<sdbus::IConnection> open_connection(const BusAddress& bus) {
                 return sdbus::createSessionBusConnectionWithAddress(bus.address);
         }
     } catch (const sdbus::Error& e) {
-        throw to_minions_error(e);
+        throw Error(Errc::Internal, "cannot connect to the D-Bus " +
+                                        std::string(bus.kind == BusAddress::Kind::System ? "system bus" : "bus") +
+                                        ": " + e.getMessage());
     }
     throw to_minions_error(sdbus::Error("org.minions.Error.Internal", "unknown bus kind"));
 }
