@@ -1,5 +1,6 @@
 #include "serve.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -21,16 +22,28 @@ constexpr int kIdleTimeoutMs = 10 * 60 * 1000;
 // How often a disconnected serial port is looked at again: no busy loop.
 constexpr auto kSerialRetry = std::chrono::milliseconds(500);
 
+// A host that stops reading mid-answer is given up on after this long.
+constexpr int kWriteTimeoutMs = 30 * 1000;
+
+// Streams are non-blocking: a virtio-serial write would otherwise block until
+// a host reconnects and then hand it the tail of a frame meant for the last one.
 bool write_all(int fd, const std::string& bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+            continue;
+        }
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<std::size_t>(n);
+        if (n < 0 && errno != EAGAIN) return false;
+        pollfd p{fd, POLLOUT, 0};
+        if (::poll(&p, 1, kWriteTimeoutMs) <= 0 || (p.revents & (POLLHUP | POLLERR))) return false;
     }
     return true;
 }
+
+void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 std::string encode_response(const nlohmann::json& response) {
     try {
@@ -53,6 +66,7 @@ bool answer_pending(protocol::FrameDecoder& decoder, int fd, Context& ctx) {
 }  // namespace
 
 void serve_connection(int fd, Context& ctx) {
+    set_nonblocking(fd);
     protocol::FrameDecoder decoder;
     std::array<char, 65536> buf;
     for (;;) {
@@ -61,7 +75,7 @@ void serve_connection(int fd, Context& ctx) {
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) return;
         const ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (n <= 0) return;
         decoder.feed({buf.data(), static_cast<std::size_t>(n)});
         if (!answer_pending(decoder, fd, ctx)) return;
@@ -69,6 +83,7 @@ void serve_connection(int fd, Context& ctx) {
 }
 
 void serve_serial(int fd, Context& ctx) {
+    set_nonblocking(fd);
     protocol::FrameDecoder decoder;
     std::array<char, 65536> buf;
     for (;;) {
@@ -80,7 +95,7 @@ void serve_serial(int fd, Context& ctx) {
         ssize_t n = 0;
         if (p.revents & POLLIN) {
             n = ::read(fd, buf.data(), buf.size());
-            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         }
         if (n > 0) {
             decoder.feed({buf.data(), static_cast<std::size_t>(n)});
