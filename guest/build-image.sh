@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
         --image-dir) image_dir="${2:?}"; shift 2 ;;
         --agent) agent="${2:?}"; shift 2 ;;
         --cache) cache="${2:?}"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
@@ -47,9 +47,10 @@ kernel_pkg="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depe
 # dropbear-bin is dynamic: its libraries come from their Debian packages too.
 packages=("$kernel_pkg" busybox-static dropbear-bin libc6 libcrypt1 libtomcrypt1 libtommath1 libgmp10 zlib1g)
 declare -A version
+while read -r p v; do version[$p]="$v"; done < <(apt-cache policy "${packages[@]}" |
+    awk '/^[^ ]/{sub(/:(amd64)?$/, "", $1); p=$1} /Candidate:/{print p, $2}')
 for p in "${packages[@]}"; do
-    version[$p]="$(apt-cache policy "$p" | awk '/Candidate:/{print $2}')"
-    [ -n "${version[$p]}" ] && [ "${version[$p]}" != "(none)" ] || die "no candidate version of $p; run apt-get update"
+    [ -n "${version[$p]:-}" ] && [ "${version[$p]}" != "(none)" ] || die "no candidate version of $p; run apt-get update"
 done
 
 stamp="$( {
