@@ -1,0 +1,118 @@
+// minionsd: owns org.minions.Manager on the system bus (or the bus named by
+// DBUS_SYSTEM_BUS_ADDRESS) and every VM's lifecycle. Runs under systemd
+// (Type=dbus, sd_notify readiness) and without it alike.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus/manager_object.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/store.hpp"
+#include "hypervisor/hypervisor.hpp"
+#include "lifecycle/log.hpp"
+#include "lifecycle/manager.hpp"
+#include "minions/version.hpp"
+#include "net/net.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using namespace minions;
+
+constexpr const char* kDefaultConfig = "/etc/minions/minionsd.conf";
+
+Config load_config(const std::string& path, bool explicit_path) {
+    if (!explicit_path && !fs::exists(path)) return Config{};
+    return Config::load(path);
+}
+
+// Signals are blocked in every thread and taken by one waiter, which ends the
+// bus loop: the daemon exits and leaves its VMs running.
+sigset_t block_termination_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+int run(const Config& config) {
+    sigset_t signals = block_termination_signals();
+    if (!config.netns.empty()) net::enter_netns(config.netns);
+    for (const fs::path& dir : {config.state_dir, config.vms_dir, config.run_dir}) fs::create_directories(dir);
+    net::ensure_bridge(config.bridge, config.subnet);
+
+    Store store(config.state_db());
+    auto hypervisor = hv::make_hypervisor(config);
+    lifecycle::Manager manager(config, store, *hypervisor);
+    manager.reconcile();
+
+    auto connection = sdbus::createSystemBusConnection();
+    auto authorizer = bus::make_polkit_authorizer();
+    bus::WorkerPool pool(16);
+    bus::ManagerObject root(*connection, bus::Context{manager, *authorizer, pool});
+    for (const Vm& vm : manager.list()) root.vm_added(vm);
+    manager.set_observer(&root);
+    connection->requestName(bus::kBusName);
+
+    std::atomic<bool> stopping = false;
+    std::thread liveness([&] {
+        while (!stopping) {
+            for (int i = 0; i < 20 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            try {
+                manager.check_liveness();
+            } catch (const std::exception& e) {
+                log_warning(std::string("liveness check failed: ") + e.what());
+            }
+        }
+    });
+    std::thread signal_waiter([&] {
+        int signal = 0;
+        sigwait(&signals, &signal);
+        log_info(std::string("received ") + strsignal(signal) + "; exiting, VMs keep running");
+        stopping = true;
+        connection->leaveEventLoop();
+    });
+
+    log_info(std::string("minionsd ") + kVersion + " ready: " + std::string(hypervisor->kind()) + ", bridge " +
+             config.bridge + " " + config.subnet.to_string() +
+             (config.netns.empty() ? "" : ", network namespace " + config.netns));
+    sd_notify(0, "READY=1");
+    connection->enterEventLoop();
+    sd_notify(0, "STOPPING=1");
+    if (!stopping.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
+    liveness.join();
+    signal_waiter.join();
+    manager.set_observer(nullptr);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"minionsd: the minions VM manager service"};
+    std::string config_path = kDefaultConfig;
+    bool version = false;
+    app.add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+    app.add_flag("--version", version, "Print the version and exit");
+    CLI11_PARSE(app, argc, argv);
+    if (version) {
+        std::cout << "minionsd " << kVersion << "\n";
+        return 0;
+    }
+    try {
+        return run(load_config(config_path, app.count("--config") > 0));
+    } catch (const std::exception& e) {
+        log_error(std::string("minionsd: ") + e.what());
+        return 1;
+    }
+}
