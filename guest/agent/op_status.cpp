@@ -59,7 +59,8 @@ nlohmann::json op_status(const nlohmann::json&, Context& ctx) {
     uint64_t available = meminfo_kb("MemAvailable");
     if (available == 0) available = uint64_t{si.freeram} * unit / 1024;
     return {
-        {"uptime_s", static_cast<uint64_t>(si.uptime)},
+        // Confined, the "guest" is the agent process: its uptime is what drops on a reboot.
+        {"uptime_s", ctx.confined() ? static_cast<uint64_t>(ctx.uptime_s()) : static_cast<uint64_t>(si.uptime)},
         {"load1", static_cast<double>(si.loads[0]) / (1 << SI_LOAD_SHIFT)},
         {"memory_total_kb", uint64_t{si.totalram} * unit / 1024},
         {"memory_available_kb", available},

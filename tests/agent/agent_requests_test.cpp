@@ -71,7 +71,8 @@ TEST_F(AgentTest, StatusFieldsArePresentAndSane) {
     EXPECT_GT(s["disk_total_kb"].get<uint64_t>(), 0u);
     EXPECT_LE(s["disk_free_kb"].get<uint64_t>(), s["disk_total_kb"].get<uint64_t>());
     EXPECT_GE(s["load1"].get<double>(), 0.0);
-    EXPECT_GT(s["uptime_s"].get<uint64_t>(), 0u);
+    // Confined, uptime is the agent's own (it restarts like a guest would), so 0 is fine.
+    EXPECT_TRUE(s["uptime_s"].is_number_unsigned());
     EXPECT_FALSE(s["hostname"].get<std::string>().empty());
 }
 
