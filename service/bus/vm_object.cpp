@@ -92,7 +92,8 @@ void VmObject::AgentStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&
     run_async(context_.pool, std::move(result),
               [m = &context_.manager, id = id_, auth = authorize(actions::kRead, "status", false)] {
                   std::map<std::string, sdbus::Variant> status;
-                  for (const auto& [key, value] : m->agent_status(id, auth).items()) {
+                  const nlohmann::json answer = m->agent_status(id, auth);
+                  for (const auto& [key, value] : answer.items()) {
                       if (key == "id" || key == "ok") continue;
                       if (value.is_number_integer()) status[key] = sdbus::Variant(value.get<int64_t>());
                       else if (value.is_number()) status[key] = sdbus::Variant(value.get<double>());

@@ -223,12 +223,6 @@ Vm Manager::stop(const std::string& id, bool force, std::chrono::seconds timeout
         } catch (const Error& e) {
             log_warning("stop " + vm.name + ": power button failed: " + e.what());
         }
-        // Guests without an ACPI daemon ignore the power button; ask init directly too.
-        try {
-            agent_for(vm, 5s).exec("poweroff", {}, 5s);
-        } catch (const Error&) {
-            // The agent dies with the guest; its silence is expected here.
-        }
         if (!wait_powered_off(vm, timeout) && !force) {
             set_status(vm, VmStatus::Running);
             throw Error(Errc::Timeout, "VM " + in_quotes(vm.name) + " did not power off within " +

@@ -1,0 +1,87 @@
+#pragma once
+// Runs the real minionsd for a test suite: a private system bus with real
+// polkitd (tests/polkit/private_bus.hpp), minionsd started by bus activation
+// from the bus's service directory, its VM network (bridge, TAPs) inside a
+// network namespace of the suite's own, and the Cloud Hypervisor test double
+// as hypervisor with the real minions-agent (host test mode) behind its vsock.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "polkit/private_bus.hpp"
+
+namespace minions::test {
+
+// The outcome of one D-Bus call: its reply value rendered by the caller, or the error.
+struct Outcome {
+    bool ok = false;
+    std::string error_name;
+    std::string error_message;
+};
+
+class ServiceTest : public PrivateBusTest {
+public:
+    static void SetUpTestSuite();
+    static void TearDownTestSuite();
+    void SetUp() override;
+    void TearDown() override;  // destroys every VM the test left
+
+    static std::filesystem::path root() { return root_; }
+    static std::string netns() { return netns_; }
+    static std::filesystem::path config_file() { return root_ / "minionsd.conf"; }
+    static std::filesystem::path vms_dir() { return root_ / "vms"; }
+    static std::filesystem::path run_dir() { return root_ / "run"; }
+
+    // Rewrites the activation file so the next activation runs minionsd with
+    // these extra environment variables (e.g. MINIONS_FAULT).
+    static void set_daemon_env(const std::map<std::string, std::string>& env);
+    // pid of the running minionsd, or nullopt when the name has no owner.
+    static std::optional<pid_t> daemon_pid();
+    static void kill_daemon(int signal);  // and waits until the name is released
+    // The next call activates minionsd with this environment (VMs keep running).
+    static void restart_daemon_with(const std::map<std::string, std::string>& env);
+
+    sdbus::IConnection& connection() { return *connection_; }
+
+    // org.minions.Manager
+    sdbus::ObjectPath create(const std::string& name, const std::string& ssh_key = "");
+    Outcome try_create(const std::string& name, uint32_t cpus = 0, uint32_t memory_mb = 0,
+                       const std::string& ssh_key = "");
+    std::map<std::string, sdbus::Variant> get_vm(const std::string& name);
+    Outcome try_get_vm(const std::string& name);
+    std::vector<std::map<std::string, sdbus::Variant>> list_vms();
+    sdbus::ObjectPath find_vm(const std::string& name);
+
+    // org.minions.VM, by VM name
+    Outcome call_vm(const std::string& name, const std::string& method,
+                    const std::function<void(sdbus::MethodCall&)>& args = {},
+                    const std::function<void(sdbus::MethodReply&)>& reply = {});
+    void stop(const std::string& name, bool force = false);
+    std::string property(const sdbus::ObjectPath& path, const std::string& name);
+
+    // Inside the suite's network namespace.
+    static bool link_exists(const std::string& link);
+    static std::vector<std::string> links_with_prefix(const std::string& prefix);
+
+    // Where the double's agent writes (its sandbox) for a VM id.
+    static std::filesystem::path sandbox_of(const std::string& id);
+    static std::filesystem::path api_socket_of(const std::string& id);
+
+    static constexpr std::chrono::seconds kCallTimeout{120};
+
+private:
+    static std::filesystem::path root_;
+    static std::string netns_;
+    std::unique_ptr<sdbus::IConnection> connection_;
+};
+
+std::string str(const sdbus::Variant& v);
+uint32_t u32(const sdbus::Variant& v);
+int64_t i64(const sdbus::Variant& v);
+
+}  // namespace minions::test
