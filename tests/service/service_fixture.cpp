@@ -158,7 +158,10 @@ void ServiceTest::TearDown() {
 }
 
 Outcome ServiceTest::try_create(const std::string& name, uint32_t cpus, uint32_t memory_mb, const std::string& ssh_key) {
-    auto proxy = sdbus::createProxy(*connection_, kBusName, kManagerPath);
+    // A connection of its own: a pending call holds a connection, and tests
+    // create from one thread while another lists.
+    auto connection = sdbus::createSystemBusConnection();
+    auto proxy = sdbus::createProxy(*connection, kBusName, kManagerPath);
     return capture([&] {
         sdbus::ObjectPath path;
         proxy->callMethod("Create").onInterface(kManagerIface).withTimeout(kCallTimeout)
