@@ -12,6 +12,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 fs::path ServiceTest::root_;
+ServiceTest::Options ServiceTest::options_;
 std::string ServiceTest::netns_;
 
 namespace {
@@ -67,25 +68,36 @@ std::string str(const sdbus::Variant& v) { return v.get<std::string>(); }
 uint32_t u32(const sdbus::Variant& v) { return v.get<uint32_t>(); }
 int64_t i64(const sdbus::Variant& v) { return v.get<int64_t>(); }
 
-void ServiceTest::SetUpTestSuite() {
+void ServiceTest::start_service(const Options& options) {
+    options_ = options;
     char tmpl[] = "/tmp/minions-svc-XXXXXX";
     root_ = ::mkdtemp(tmpl);
     fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                fs::perms::others_read | fs::perms::others_exec);
     netns_ = "minions-t" + std::to_string(getpid());
     for (const char* dir : {"state", "vms", "kernel", "images", "run"}) fs::create_directories(root_ / dir);
-    // The double never reads the kernel; the base image is a real, small ext4.
-    write_file(root_ / "kernel/vmlinuz", "test kernel\n");
-    write_file(root_ / "kernel/initrd.img", "test initramfs\n");
-    run_checked({"mkfs.ext4", "-q", "-F", (root_ / "images/base.ext4").string(), "64M"});
+    fs::path kernel_dir = root_ / "kernel";
+    fs::path image_dir = root_ / "images";
+    if (options.hypervisor == "qemu") {
+        kernel_dir = options.guest_kernel_dir;
+        image_dir = options.guest_image_dir;
+    } else {
+        // The double never reads the kernel; the base image is a real, small ext4.
+        write_file(kernel_dir / "vmlinuz", "test kernel\n");
+        write_file(kernel_dir / "initrd.img", "test initramfs\n");
+        run_checked({"mkfs.ext4", "-q", "-F", (image_dir / "base.ext4").string(), "64M"});
+    }
+    std::string gateway = options.subnet.substr(0, options.subnet.find('/'));
 
     std::ostringstream config;
     config << "[paths]\nstate_dir = " << (root_ / "state").string() << "\nvms_dir = " << vms_dir().string()
-           << "\nkernel_dir = " << (root_ / "kernel").string() << "\nimage_dir = " << (root_ / "images").string()
-           << "\nrun_dir = " << run_dir().string() << "\n\n[network]\nbridge = mbr0\nsubnet = 10.213.0.1/24\nnetns = "
-           << netns_ << "\ndns = 10.213.0.1\n\n[hypervisor]\nhypervisor = cloud-hypervisor\ncloud_hypervisor_binary = "
-           << binary("tests/ch-double/ch-double").string()
-           << "\n\n[timeouts]\nagent_ready_timeout = 20\nstop_timeout = 10\nexec_timeout = 20\n";
+           << "\nkernel_dir = " << kernel_dir.string() << "\nimage_dir = " << image_dir.string()
+           << "\nrun_dir = " << run_dir().string() << "\n\n[network]\nbridge = mbr0\nsubnet = " << options.subnet
+           << "\nnetns = " << netns_ << "\ndns = " << gateway << "\n\n[hypervisor]\nhypervisor = " << options.hypervisor
+           << "\naccel = tcg\ncloud_hypervisor_binary = " << binary("tests/ch-double/ch-double").string()
+           << "\n\n[vm]\ndefault_memory_mb = " << options.memory_mb
+           << "\n\n[timeouts]\nagent_ready_timeout = " << options.agent_ready_timeout_s
+           << "\nstop_timeout = 10\nexec_timeout = 20\n";
     write_file(config_file(), config.str());
 
     start_bus({});

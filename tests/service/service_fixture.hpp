@@ -26,13 +26,28 @@ struct Outcome {
 
 class ServiceTest : public PrivateBusTest {
 public:
-    static void SetUpTestSuite();
+    struct Options {
+        // "cloud-hypervisor" runs the test double; "qemu" boots real VMs
+        // (TCG) from the guest image found in guest_kernel_dir/guest_image_dir.
+        std::string hypervisor = "cloud-hypervisor";
+        std::filesystem::path guest_kernel_dir;  // vmlinuz + initrd.img (qemu)
+        std::filesystem::path guest_image_dir;   // base.ext4 (qemu)
+        std::string subnet = "10.213.0.1/24";
+        unsigned agent_ready_timeout_s = 20;
+        unsigned memory_mb = 1024;  // default for new VMs
+    };
+
+    // The default suite runs the Cloud Hypervisor double; a suite with other
+    // options hides SetUpTestSuite and calls start_service(options).
+    static void SetUpTestSuite() { start_service(Options{}); }
+    static void start_service(const Options& options);
     static void TearDownTestSuite();
     void SetUp() override;
     void TearDown() override;  // destroys every VM the test left
 
     static std::filesystem::path root() { return root_; }
     static std::string netns() { return netns_; }
+    static const Options& options() { return options_; }
     static std::filesystem::path config_file() { return root_ / "minionsd.conf"; }
     static std::filesystem::path vms_dir() { return root_ / "vms"; }
     static std::filesystem::path run_dir() { return root_ / "run"; }
@@ -76,6 +91,7 @@ public:
 
 private:
     static std::filesystem::path root_;
+    static Options options_;
     static std::string netns_;
     std::unique_ptr<sdbus::IConnection> connection_;
 };
