@@ -153,7 +153,7 @@ TEST_P(CliEndToEnd, HumanListIsATable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, CliEndToEnd, ::testing::Values(Mode::Local, Mode::Remote),
-                         [](const auto& info) { return info.param == Mode::Local ? "Local" : "Remote"; });
+                         [](const ::testing::TestParamInfo<Mode>& param) { return param.param == Mode::Local ? "Local" : "Remote"; });
 
 using CliExtras = CliEndToEnd;
 
@@ -184,7 +184,8 @@ TEST_F(CliExtras, ProgressIsShownOnATerminal) {
     setenv("HOME", root().c_str(), 1);
     auto r = run_on_terminal({kCliBinary, "create", "web", "--ssh-key", key_file_.string()});
     EXPECT_EQ(r.exit_code, 0) << r.out;
-    EXPECT_NE(r.out.find("\rCreating web"), std::string::npos) << r.out;
+    // Rewritten in place: carriage return, clear-line, phase.
+    EXPECT_NE(r.out.find("\r\033[KCreating web: "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("Created VM 'web'"), std::string::npos) << r.out;
 }
 
