@@ -79,7 +79,10 @@ agent::Client Manager::agent_for(const Vm& vm, std::chrono::milliseconds call_ti
 // Brings up the TAP and the VMM, then waits for the guest agent and gives the
 // guest its address, hostname and SSH key. Every resource gets its undo first.
 void Manager::boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const std::string& op) {
-    set_status(vm, VmStatus::Starting);
+    // A new VM stays `creating` until it runs, so a crash at any step of a
+    // create or copy is rolled back whole by reconcile(); only an existing VM
+    // goes through `starting`.
+    if (vm.status != VmStatus::Creating) set_status(vm, VmStatus::Starting);
     const std::string tap = tap_of(vm);
     net::create_tap(tap, config_.bridge);
     rollback.add("delete " + tap, [tap] { net::delete_link(tap); });
