@@ -16,6 +16,7 @@ packages=(
   dpkg-dev xz-utils zstd
   # tests and benchmarks
   sqlite3 wrk libvirt-dbus util-linux procps psmisc curl
+  libbenchmark-dev valgrind
 )
 
 missing=()
