@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kExecGrace = std::chrono::seconds(10);
 // wait_ready: retry quickly at first (the agent usually appears within a boot),
 // never more than this far apart, and never wait on one attempt longer than this.
-constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
+constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(500);
 constexpr auto kMaxAttempt = std::chrono::seconds(2);
 
