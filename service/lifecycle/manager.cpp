@@ -184,6 +184,7 @@ Vm Manager::start(const std::string& id, const Authorize& authorize) {
     });
     boot(vm, "", rollback, "start");
     rollback.commit();
+    log_info("started VM " + vm.name);
     return vm;
 }
 
