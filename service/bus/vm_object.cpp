@@ -90,7 +90,7 @@ void VmObject::Exec(sdbus::Result<int32_t, std::string, std::string>&& result, s
 
 void VmObject::AgentStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
     run_async(context_.pool, std::move(result),
-              [m = &context_.manager, id = id_, auth = authorize(actions::kRead, "status", false)] {
+              [m = &context_.manager, id = id_, auth = authorize(actions::kRead, "read the status of", false)] {
                   std::map<std::string, sdbus::Variant> status;
                   const nlohmann::json answer = m->agent_status(id, auth);
                   for (const auto& [key, value] : answer.items()) {
@@ -107,7 +107,7 @@ void VmObject::AgentStatus(sdbus::Result<std::map<std::string, sdbus::Variant>>&
 
 void VmObject::Logs(sdbus::Result<std::string>&& result, uint32_t max_bytes) {
     run_async(context_.pool, std::move(result),
-              [m = &context_.manager, id = id_, max_bytes, auth = authorize(actions::kRead, "logs", false)] {
+              [m = &context_.manager, id = id_, max_bytes, auth = authorize(actions::kRead, "read the logs of", false)] {
                   return m->logs(id, max_bytes ? max_bytes : 64 * 1024, auth);
               });
 }
