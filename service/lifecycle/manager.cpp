@@ -1,5 +1,6 @@
 #include "manager.hpp"
 
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -203,9 +204,21 @@ bool Manager::wait_powered_off(const Vm& vm, std::chrono::seconds timeout) {
     return !vmm_alive(vm);
 }
 
+// A forced stop also cancels a hung operation on the VM: it kills the VMM,
+// which makes that operation fail at once, then takes the VM over.
+VmLocks::Guard Manager::lock_for_stop(const Vm& vm, bool force, const Authorize& authorize) {
+    if (!force || !locks_.busy(vm.id)) return locks_.acquire(vm.id, vm.name, "stop");
+    authorize(vm.name, vm.id);
+    if (vmm_alive(vm)) {
+        log_warning("forced stop of " + vm.name + " while busy: killing its VMM");
+        ::kill(static_cast<pid_t>(vm.pid), SIGKILL);
+    }
+    return locks_.acquire_within(vm.id, vm.name, "stop", std::chrono::seconds(30));
+}
+
 Vm Manager::stop(const std::string& id, bool force, std::chrono::seconds timeout, const Authorize& authorize) {
     Vm vm = require(id);
-    auto lock = locks_.acquire(vm.id, vm.name, "stop");
+    auto lock = lock_for_stop(vm, force, authorize);
     vm = require(id);
     if (vm.status == VmStatus::Stopped) throw Error(Errc::InvalidState, "VM " + in_quotes(vm.name) + " is already stopped");
     if (vm.status != VmStatus::Running && vm.status != VmStatus::Error)

@@ -69,6 +69,7 @@ public:
 
 private:
     Vm require(const std::string& id);
+    VmLocks::Guard lock_for_stop(const Vm& vm, bool force, const Authorize& authorize);
     void ensure_guest_files() const;
     void set_status(Vm& vm, VmStatus status);
     void boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const std::string& op);

@@ -3,6 +3,8 @@
 // parallel. A second operation on a busy VM is refused at once with
 // Error{Busy} naming the operation in progress, rather than queueing behind a
 // create or copy that may take minutes.
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -29,11 +31,15 @@ public:
 
     // Throws Error{Busy}: "VM '<name>' is busy (<operation in progress>); try again when it is done".
     Guard acquire(const std::string& id, const std::string& name, const std::string& operation);
+    // Waits up to `timeout` for the VM to be free, then fails like acquire().
+    Guard acquire_within(const std::string& id, const std::string& name, const std::string& operation,
+                         std::chrono::milliseconds timeout);
     bool busy(const std::string& id) const;
 
 private:
     void release(const std::string& id);
     mutable std::mutex mutex_;
+    std::condition_variable released_;
     std::map<std::string, std::string> held_;  // id -> operation
 };
 
