@@ -127,6 +127,24 @@ void Manager::release_resources(const Vm& vm) {
     remove_tree(spec.socket_dir);
 }
 
+// The record (status `creating`) and the directory of a VM that create or
+// copy is making, each with its undo; the new VM is held until the end.
+std::pair<Vm, VmLocks::Guard> Manager::add_vm(const NewVm& request, const std::string& op, Rollback& rollback) {
+    Vm vm = store_.create(request, config_.subnet);
+    auto lock = locks_.acquire(vm.id, vm.name, op);
+    rollback.add("remove the record of " + vm.name, [this, id = vm.id] {
+        store_.remove(id);
+        observer_->vm_removed(id);
+    });
+    observer_->vm_added(vm);
+    fault_point(op + ":after-record");
+
+    fs::path dir = paths_for(config_, vm.id).dir;
+    fs::create_directories(dir);
+    rollback.add("remove " + dir.string(), [dir] { remove_tree(dir); });
+    return {std::move(vm), std::move(lock)};
+}
+
 Vm Manager::create(const CreateRequest& request, const Authorize& authorize) {
     validate_name(request.name);
     uint32_t cpus = request.cpus ? request.cpus : config_.default_cpus;
@@ -142,19 +160,9 @@ Vm Manager::create(const CreateRequest& request, const Authorize& authorize) {
     ensure_guest_files();
     authorize(request.name, "");
 
-    Vm vm = store_.create({request.name, cpus, memory, std::string(hypervisor_.kind())}, config_.subnet);
-    auto lock = locks_.acquire(vm.id, vm.name, "create");
     Rollback rollback;
-    rollback.add("remove the record of " + vm.name, [this, id = vm.id] {
-        store_.remove(id);
-        observer_->vm_removed(id);
-    });
-    observer_->vm_added(vm);
-    fault_point("create:after-record");
-
+    auto [vm, lock] = add_vm({request.name, cpus, memory, std::string(hypervisor_.kind())}, "create", rollback);
     VmPaths paths = paths_for(config_, vm.id);
-    fs::create_directories(paths.dir);
-    rollback.add("remove " + paths.dir.string(), [dir = paths.dir] { remove_tree(dir); });
     storage::copy_rootfs(base_image(config_), paths.rootfs);
     fault_point("create:after-copy");
 
@@ -335,19 +343,9 @@ Vm Manager::copy(const std::string& id, const std::string& new_name, const std::
     ensure_guest_files();
     authorize(source.name, source.id);
 
-    Vm vm = store_.create({name, source.cpus, source.memory_mb, std::string(hypervisor_.kind())}, config_.subnet);
-    auto lock = locks_.acquire(vm.id, vm.name, "copy");
     Rollback rollback;
-    rollback.add("remove the record of " + vm.name, [this, id = vm.id] {
-        store_.remove(id);
-        observer_->vm_removed(id);
-    });
-    observer_->vm_added(vm);
-    fault_point("copy:after-record");
-
+    auto [vm, lock] = add_vm({name, source.cpus, source.memory_mb, std::string(hypervisor_.kind())}, "copy", rollback);
     VmPaths paths = paths_for(config_, vm.id);
-    fs::create_directories(paths.dir);
-    rollback.add("remove " + paths.dir.string(), [dir = paths.dir] { remove_tree(dir); });
     {
         // A running source's filesystems are frozen for the copy so the copy is
         // consistent; if the agent cannot freeze, the VM is paused instead.

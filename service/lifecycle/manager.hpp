@@ -71,6 +71,7 @@ private:
     Vm require(const std::string& id);
     VmLocks::Guard lock_for_stop(const Vm& vm, bool force, const Authorize& authorize);
     void ensure_guest_files() const;
+    std::pair<Vm, VmLocks::Guard> add_vm(const NewVm& request, const std::string& op, Rollback& rollback);
     void set_status(Vm& vm, VmStatus status);
     void boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const std::string& op);
     void prepare_guest(Vm& vm, const std::string& ssh_key);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 #include "net/net.hpp"
 #include "net/netlink.hpp"
 
@@ -20,20 +21,6 @@ using detail::throw_errno;
 namespace {
 
 constexpr const char* kNetnsDir = "/run/netns";
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 // Like `ip netns add`, /run/netns is made a shared mount so namespaces
 // created later also appear in other mount namespaces.
@@ -51,11 +38,11 @@ void prepare_netns_dir(const std::string& doing) {
 
 void create_named_netns(const std::string& path, const std::string& doing) {
     prepare_netns_dir(doing);
-    Fd placeholder(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+    UniqueFd placeholder(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
     if (placeholder.get() < 0) throw_errno(doing + ": creating " + path, errno);
 
     // Keep the old namespace so a failure leaves the caller where it was.
-    Fd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    UniqueFd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
     if (original.get() < 0) {
         int err = errno;
         ::unlink(path.c_str());
@@ -82,7 +69,7 @@ void enter_netns(const std::string& name) {
         throw Error(Errc::Internal, doing + ": invalid namespace name");
     const std::string path = std::string(kNetnsDir) + "/" + name;
 
-    Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (ns.get() < 0) {
         if (errno != ENOENT) throw_errno(doing + ": opening " + path, errno);
         create_named_netns(path, doing);  // and we are now inside it

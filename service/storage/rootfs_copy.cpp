@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 #include "storage/file_copy.hpp"
 
 namespace minions::storage {
@@ -23,20 +24,6 @@ namespace {
 [[noreturn]] void fail(const std::string& what, const std::string& step, int err) {
     throw Error(Errc::Internal, what + ": " + step + ": " + std::strerror(err));
 }
-
-class Fd {
-public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 // The temporary copy: unlinked on destruction unless committed by rename.
 class TempFile {
@@ -77,7 +64,7 @@ CopyMethod copy_rootfs(const fs::path& from, const fs::path& to_arg) {
     struct stat dir_st {};
     if (::stat(to.parent_path().c_str(), &dir_st) < 0 || !S_ISDIR(dir_st.st_mode))
         throw Error(Errc::Internal, what + ": destination directory " + to.parent_path().string() + " does not exist");
-    Fd src(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd src(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
     if (src.get() < 0) fail(what, "opening the source", errno);
     struct stat src_st {};
     if (::fstat(src.get(), &src_st) < 0) fail(what, "reading the source's size", errno);
@@ -95,7 +82,7 @@ CopyMethod copy_rootfs(const fs::path& from, const fs::path& to_arg) {
     tmp.commit(to, what);
 
     // Make the rename itself durable.
-    Fd dir(::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dir(::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() >= 0) ::fsync(dir.get());
     return method;
 }
