@@ -163,13 +163,20 @@ step "minions list"
 step "minions exec demo -- uname -a"
 "$minions" exec demo -- uname -a
 
+key=""
+for k in id_ed25519 id_ecdsa id_rsa; do [ -f "$HOME/.ssh/$k.pub" ] && { key="$HOME/.ssh/$k.pub"; break; }; done
+if [ -n "$key" ]; then
+    ssh_hint="ip netns exec $netns ssh root@${vm_ip:-IP}   (key: $key)"
+else
+    ssh_hint="no SSH key in ~/.ssh, so none was given to the VM (minions exec works without one)"
+fi
 cat <<EOF
 
 demo: done in $(elapsed "$start_ns") (VM ready in $vm_time), host network untouched.
-  The VM runs in network namespace '$netns': ip netns exec $netns ssh root@${vm_ip:-IP}
+  The VM runs in network namespace '$netns': $ssh_hint
   minionsd's log:                              $log
 EOF
 if [ "$bus" = private ]; then
     echo "  Private bus; to use the CLI in another shell: export DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS"
-    echo "  Stop it all: $minions destroy demo; bash scripts/private-bus.sh stop $bus_dir"
+    echo "  Remove the VM: $minions destroy demo; stop the bus (and minionsd with it): bash scripts/private-bus.sh stop $bus_dir"
 fi

@@ -31,6 +31,9 @@ protected:
         // (shared with the other bus tests) while the demo's own polkitd runs.
         polkit_files_ = std::make_unique<PrivateBus>(PrivateBus::Options{});
         work_ = make_temp_dir("minions-demo-e2e-");
+        // polkitd runs as its own user and must reach the bus socket inside.
+        fs::permissions(work_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
         netns_ = "minions-demo-e2e-" + std::to_string(::getpid());
         env_ = {
             {"MINIONS_DEMO_BUILD_DIR", std::string(MINIONS_BINARY_DIR) + "/tests/install/demo-build"},
