@@ -18,7 +18,7 @@ void ManagerObject::vm_added(const Vm& vm) {
     {
         std::lock_guard lock(mutex_);
         objects_[vm.id] = object;
-        snapshots_[vm.id] = vm;
+        snapshots_[vm.id] = Snapshot{vm, next_version_++};
     }
     object->emitInterfacesAddedSignal();
 }
@@ -26,8 +26,9 @@ void ManagerObject::vm_added(const Vm& vm) {
 void ManagerObject::vm_changed(const Vm& vm) {
     {
         std::lock_guard lock(mutex_);
-        if (!snapshots_.contains(vm.id)) return;
-        snapshots_[vm.id] = vm;
+        auto it = snapshots_.find(vm.id);
+        if (it == snapshots_.end()) return;
+        it->second = Snapshot{vm, next_version_++};
     }
     if (auto object = object_for(vm.id)) object->update(vm);
 }
@@ -53,8 +54,8 @@ std::shared_ptr<VmObject> ManagerObject::object_for(const std::string& id) {
 
 std::optional<Vm> ManagerObject::snapshot_by_name(const std::string& name) {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, vm] : snapshots_)
-        if (vm.name == name) return vm;
+    for (const auto& [id, snapshot] : snapshots_)
+        if (snapshot.vm.name == name) return snapshot.vm;
     return std::nullopt;
 }
 
@@ -75,22 +76,39 @@ sdbus::ObjectPath ManagerObject::FindVm(const std::string& name) {
     return sdbus::ObjectPath(vm_object_path(vm->id));
 }
 
+const std::map<std::string, sdbus::Variant>& ManagerObject::cached_properties(const Vm& vm, uint64_t version) {
+    CachedProperties& cached = property_cache_[vm.id];
+    if (cached.version != version) cached = CachedProperties{version, vm_properties(vm)};
+    return cached.values;
+}
+
 std::map<std::string, sdbus::Variant> ManagerObject::GetVm(const std::string& name) {
-    auto vm = snapshot_by_name(name);
-    if (!vm) throw sdbus::Error(std::string(error_kind(Errc::NotFound).dbus_name), "VM '" + name + "' not found");
-    return vm_properties(*vm);
+    std::optional<Snapshot> found;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, snapshot] : snapshots_)
+            if (snapshot.vm.name == name) found = snapshot;
+    }
+    if (!found) throw sdbus::Error(std::string(error_kind(Errc::NotFound).dbus_name), "VM '" + name + "' not found");
+    return cached_properties(found->vm, found->version);
 }
 
 std::vector<std::map<std::string, sdbus::Variant>> ManagerObject::ListVms() {
-    std::vector<Vm> vms;
+    std::vector<Snapshot> vms;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& [id, vm] : snapshots_) vms.push_back(vm);
+        vms.reserve(snapshots_.size());
+        for (const auto& [id, snapshot] : snapshots_) vms.push_back(snapshot);
     }
-    std::sort(vms.begin(), vms.end(), [](const Vm& a, const Vm& b) { return a.name < b.name; });
+    std::sort(vms.begin(), vms.end(), [](const Snapshot& a, const Snapshot& b) { return a.vm.name < b.vm.name; });
+    // Drop the cache of VMs that are gone (here, on the bus thread).
+    for (auto it = property_cache_.begin(); it != property_cache_.end();) {
+        bool alive = std::any_of(vms.begin(), vms.end(), [&](const Snapshot& s) { return s.vm.id == it->first; });
+        it = alive ? std::next(it) : property_cache_.erase(it);
+    }
     std::vector<std::map<std::string, sdbus::Variant>> out;
     out.reserve(vms.size());
-    for (const Vm& vm : vms) out.push_back(vm_properties(vm));
+    for (const Snapshot& snapshot : vms) out.push_back(cached_properties(snapshot.vm, snapshot.version));
     return out;
 }
 

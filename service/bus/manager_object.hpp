@@ -33,6 +33,7 @@ public:
 private:
     std::shared_ptr<VmObject> object_for(const std::string& id);
     std::optional<Vm> snapshot_by_name(const std::string& name);
+    const std::map<std::string, sdbus::Variant>& cached_properties(const Vm& vm, uint64_t version);
 
     void Create(sdbus::Result<sdbus::ObjectPath>&& result, std::string name, uint32_t cpus, uint32_t memory_mb,
                 std::string ssh_key, bool interactive) override;
@@ -47,7 +48,21 @@ private:
     std::mutex mutex_;
     // Never call into sdbus while holding mutex_: the bus thread takes it too.
     std::map<std::string, std::shared_ptr<VmObject>> objects_;
-    std::map<std::string, Vm> snapshots_;
+    struct Snapshot {
+        Vm vm;
+        uint64_t version = 0;  // bumped on every change
+    };
+    std::map<std::string, Snapshot> snapshots_;
+    uint64_t next_version_ = 1;
+
+    // Each VM's GetVm/ListVms dictionary, rebuilt only after a change. Touched
+    // on the bus thread alone: sd-bus reference counts (inside every
+    // sdbus::Variant) are not atomic, so no Variant may cross threads.
+    struct CachedProperties {
+        uint64_t version = 0;
+        std::map<std::string, sdbus::Variant> values;
+    };
+    std::map<std::string, CachedProperties> property_cache_;
 };
 
 }  // namespace minions::bus
