@@ -62,18 +62,33 @@ kill_pidfile() {
   rm -f "$file"
 }
 
+# name_owned: somebody owns org.freedesktop.PolicyKit1 on the private bus.
+name_owned() {
+  DBUS_SYSTEM_BUS_ADDRESS=$address dbus-send --system --print-reply=literal \
+    --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
+    string:org.freedesktop.PolicyKit1 2>/dev/null | grep -q true
+}
+
 start_polkitd() {
   kill_pidfile "$dir/polkitd.pid"
-  # polkitd drops to its own user; it only needs the bus address.
-  DBUS_SYSTEM_BUS_ADDRESS=$address setsid "$polkitd" --no-debug \
-    </dev/null >>"$dir/polkitd.log" 2>&1 &
-  echo $! >"$dir/polkitd.pid"
-  local i pid
-  pid=$(<"$dir/polkitd.pid")
-  for i in $(seq 100); do
-    polkit_owned "$pid" && return 0
-    alive "$pid" || break
-    sleep 0.1
+  local attempt i pid
+  # The bus may not have seen the old polkitd go yet; a new one asking for
+  # the name before that gives up at once. Wait for the name, and retry.
+  for i in $(seq 50); do name_owned || break; sleep 0.1; done
+  for attempt in 1 2 3; do
+    # polkitd drops to its own user; it only needs the bus address.
+    DBUS_SYSTEM_BUS_ADDRESS=$address setsid "$polkitd" --no-debug \
+      </dev/null >>"$dir/polkitd.log" 2>&1 &
+    echo $! >"$dir/polkitd.pid"
+    pid=$(<"$dir/polkitd.pid")
+    for i in $(seq 100); do
+      polkit_owned "$pid" && return 0
+      alive "$pid" || break
+      sleep 0.1
+    done
+    echo "$0: polkitd (attempt $attempt) did not come up; retrying" >>"$dir/polkitd.log"
+    kill_pidfile "$dir/polkitd.pid"
+    sleep 0.3
   done
   echo "$0: polkitd did not come up; see $dir/polkitd.log" >&2
   exit 1
