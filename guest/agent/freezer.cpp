@@ -11,7 +11,7 @@
 #include "fields.hpp"
 #include "mounts.hpp"
 #include "record.hpp"
-#include "unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace minions::agent {
 

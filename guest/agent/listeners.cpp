@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "serve.hpp"
-#include "unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace minions::agent {
 

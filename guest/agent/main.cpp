@@ -17,11 +17,12 @@
 #include "listeners.hpp"
 #include "protocol/protocol.hpp"
 #include "serve.hpp"
-#include "unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace {
 
 using namespace minions::agent;
+using minions::UniqueFd;
 
 constexpr auto kRetry = std::chrono::seconds(1);
 

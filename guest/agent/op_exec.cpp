@@ -16,7 +16,7 @@
 #include "fields.hpp"
 #include "ops.hpp"
 #include "output_cap.hpp"
-#include "unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace minions::agent {
 

@@ -14,7 +14,7 @@
 #include <fstream>
 
 #include "fields.hpp"
-#include "unique_fd.hpp"
+#include "core/unique_fd.hpp"
 #include "ops.hpp"
 #include "record.hpp"
 

@@ -8,7 +8,7 @@
 #include "freezer.hpp"
 #include "ops.hpp"
 #include "record.hpp"
-#include "unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace minions::agent {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "fields.hpp"
-#include "unique_fd.hpp"
+#include "core/unique_fd.hpp"
 #include "ops.hpp"
 #include "protocol/protocol.hpp"
 
