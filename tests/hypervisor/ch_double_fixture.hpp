@@ -23,19 +23,7 @@ protected:
         hvtest::write_file(dir / "vmlinuz", "kernel");
         hvtest::write_file(dir / "initrd.img", "initrd");
         hvtest::write_file(dir / "rootfs.ext4", "rootfs");
-        spec.vm_id = "id-1";
-        spec.name = "web";
-        spec.cpus = 2;
-        spec.memory_mb = 256;
-        spec.kernel = dir / "vmlinuz";
-        spec.initramfs = dir / "initrd.img";
-        spec.cmdline = "console=ttyS0 root=/dev/vda rw";
-        spec.rootfs = dir / "rootfs.ext4";
-        spec.tap = "tap-web";
-        spec.mac = "52:54:00:00:00:03";
-        spec.cid = 3;
-        spec.socket_dir = dir / "run";
-        spec.serial_log = dir / "serial.log";
+        spec = launch_spec_in(dir.path());
     }
 
     void TearDown() override {

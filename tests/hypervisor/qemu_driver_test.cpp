@@ -16,23 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-LaunchSpec spec_in(const std::filesystem::path& dir) {
-    LaunchSpec spec;
-    spec.vm_id = "id-1";
-    spec.name = "web";
-    spec.cpus = 2;
-    spec.memory_mb = 512;
-    spec.kernel = dir / "vmlinuz";
-    spec.initramfs = dir / "initrd.img";
-    spec.cmdline = "console=ttyS0 root=/dev/vda";
-    spec.rootfs = dir / "rootfs.ext4";
-    spec.tap = "tap-web";
-    spec.mac = "52:54:00:00:00:03";
-    spec.cid = 3;
-    spec.socket_dir = dir / "run";
-    spec.serial_log = dir / "serial.log";
-    return spec;
-}
+LaunchSpec spec_in(const std::filesystem::path& dir) { return hvtest::launch_spec_in(dir); }
 
 }  // namespace
 
@@ -42,10 +26,10 @@ TEST(QemuDriver, CommandLineBootsTheKernelWithVirtioDevicesAndQmp) {
     auto spec = spec_in(dir.path());
     auto run = (dir / "run").string();
     std::vector<std::string> expected{
-        "/usr/bin/qemu-system-x86_64", "-name", "web", "-accel", "tcg", "-machine", "q35", "-m", "512M", "-smp", "2",
+        "/usr/bin/qemu-system-x86_64", "-name", "web", "-accel", "tcg", "-machine", "q35", "-m", "256M", "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none",
         "-kernel", (dir / "vmlinuz").string(), "-initrd", (dir / "initrd.img").string(),
-        "-append", "console=ttyS0 root=/dev/vda",
+        "-append", "console=ttyS0 root=/dev/vda rw",
         "-drive", "file=" + (dir / "rootfs.ext4").string() + ",format=raw,if=virtio",
         "-netdev", "tap,id=n0,ifname=tap-web,script=no,downscript=no",
         "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:03",

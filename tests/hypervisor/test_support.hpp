@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "hypervisor/hypervisor.hpp"
+
 namespace hvtest {
 
 // Short paths: Unix socket paths are limited to 108 bytes.
@@ -49,6 +51,25 @@ inline bool eventually(const std::function<bool()>& condition,
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return condition();
+}
+
+// The VM every driver test launches, with all of its files under `dir`.
+inline minions::hv::LaunchSpec launch_spec_in(const std::filesystem::path& dir) {
+    minions::hv::LaunchSpec spec;
+    spec.vm_id = "id-1";
+    spec.name = "web";
+    spec.cpus = 2;
+    spec.memory_mb = 256;
+    spec.kernel = dir / "vmlinuz";
+    spec.initramfs = dir / "initrd.img";
+    spec.cmdline = "console=ttyS0 root=/dev/vda rw";
+    spec.rootfs = dir / "rootfs.ext4";
+    spec.tap = "tap-web";
+    spec.mac = "52:54:00:00:00:03";
+    spec.cid = 3;
+    spec.socket_dir = dir / "run";
+    spec.serial_log = dir / "serial.log";
+    return spec;
 }
 
 }  // namespace hvtest
