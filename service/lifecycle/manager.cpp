@@ -44,10 +44,6 @@ void Manager::set_observer(Observer* observer) { observer_ = observer ? observer
 
 std::vector<Vm> Manager::list() { return store_.list(); }
 
-Vm Manager::get(const std::string& id) { return require(id); }
-
-std::optional<Vm> Manager::find_by_name(const std::string& name) { return store_.find_by_name(name); }
-
 Vm Manager::require(const std::string& id) {
     auto vm = store_.find_by_id(id);
     if (!vm) throw Error(Errc::NotFound, "VM no longer exists (id " + id + ")");

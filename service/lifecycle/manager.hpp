@@ -48,8 +48,6 @@ public:
     void check_liveness();
 
     std::vector<Vm> list();
-    Vm get(const std::string& id);  // Error{NotFound}
-    std::optional<Vm> find_by_name(const std::string& name);
 
     Vm create(const CreateRequest& request, const Authorize& authorize);
     Vm start(const std::string& id, const Authorize& authorize);
@@ -64,7 +62,6 @@ public:
     nlohmann::json agent_status(const std::string& id, const Authorize& authorize);
     std::string logs(const std::string& id, std::size_t max_bytes, const Authorize& authorize);
 
-    const Config& config() const { return config_; }
     std::string_view hypervisor_kind() const { return hypervisor_.kind(); }
 
 private:
