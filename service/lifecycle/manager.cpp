@@ -10,6 +10,7 @@
 #include "log.hpp"
 #include "net/net.hpp"
 #include "ssh_key.hpp"
+#include "storage/disk_flush.hpp"
 #include "storage/rootfs_copy.hpp"
 #include "vm_paths.hpp"
 
@@ -75,7 +76,8 @@ agent::Client Manager::agent_for(const Vm& vm, std::chrono::milliseconds call_ti
 
 // Brings up the TAP and the VMM, then waits for the guest agent and gives the
 // guest its address, hostname and SSH key. Every resource gets its undo first.
-void Manager::boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const std::string& op) {
+void Manager::boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const std::string& op,
+                   const std::function<void()>& before_running) {
     // A new VM stays `creating` until it runs, so a crash at any step of a
     // create or copy is rolled back whole by reconcile(); only an existing VM
     // goes through `starting`.
@@ -97,6 +99,7 @@ void Manager::boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const
     fault_point(op + ":after-launch");
 
     prepare_guest(vm, ssh_key);
+    if (before_running) before_running();
     store_.set_running(vm.id, vm.pid, vm.pid_start_time);
     vm.status = VmStatus::Running;
     observer_->vm_changed(vm);
@@ -162,7 +165,10 @@ Vm Manager::create(const CreateRequest& request, const Authorize& authorize) {
     storage::copy_rootfs(base_image(config_), paths.rootfs);
     fault_point("create:after-copy");
 
-    boot(vm, key, rollback, "create");
+    // Destroyed before `rollback` runs: a failed boot waits for the flush
+    // before the rollback deletes the file.
+    storage::DiskFlush flushed(paths.rootfs);
+    boot(vm, key, rollback, "create", [&] { flushed.wait(); });
     rollback.commit();
     log_info("created VM " + vm.name + " (" + vm.ip + ")");
     return vm;
@@ -361,7 +367,8 @@ Vm Manager::copy(const std::string& id, const std::string& new_name, const std::
     }
     fault_point("copy:after-copy");
 
-    boot(vm, key, rollback, "copy");
+    storage::DiskFlush flushed(paths.rootfs);
+    boot(vm, key, rollback, "copy", [&] { flushed.wait(); });
     rollback.commit();
     log_info("copied VM " + source.name + " to " + vm.name + " (" + vm.ip + ")");
     return vm;

@@ -70,7 +70,10 @@ private:
     void ensure_guest_files() const;
     std::pair<Vm, VmLocks::Guard> add_vm(const NewVm& request, const std::string& op, Rollback& rollback);
     void set_status(Vm& vm, VmStatus status);
-    void boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const std::string& op);
+    // `before_running` runs after the guest is prepared, before the VM is
+    // recorded as running (create and copy wait there for the disk flush).
+    void boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const std::string& op,
+              const std::function<void()>& before_running = {});
     void prepare_guest(Vm& vm, const std::string& ssh_key);
     void release_resources(const Vm& vm);  // VMM, TAP and sockets of a VM that is going down
     bool vmm_alive(const Vm& vm) const;

@@ -71,9 +71,6 @@ void copy_data_extents(int from_fd, int to_fd, const std::string& what) {
         if (hole < 0) fail(what, "finding holes in the source", errno);
         if (kernel_copy) kernel_copy = copy_file_range_range(from_fd, to_fd, data, hole, what);
         if (!kernel_copy) read_write_range(from_fd, to_fd, data, hole, what);
-        // Start writing this extent to disk now, while the next one is copied,
-        // so the caller's final fsync waits for little more than the last one.
-        ::sync_file_range(to_fd, data, hole - data, SYNC_FILE_RANGE_WRITE);
         pos = hole;
     }
 }

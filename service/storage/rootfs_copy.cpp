@@ -1,5 +1,5 @@
 // copy_rootfs: a temporary file beside the destination, filled by reflink or
-// sparse copy, sized, fsynced and renamed into place. Any failure removes it.
+// sparse copy, sized and renamed into place. Any failure removes it.
 #include "storage/rootfs_copy.hpp"
 
 #include <fcntl.h>
@@ -43,7 +43,6 @@ public:
     int fd() const { return fd_; }
 
     void commit(const fs::path& to, const std::string& what) {
-        if (::fsync(fd_) < 0) fail(what, "flushing the copy to disk", errno);
         if (::close(std::exchange(fd_, -1)) < 0) fail(what, "closing the copy", errno);
         if (::rename(path_.c_str(), to.c_str()) < 0) fail(what, "renaming the copy into place", errno);
         committed_ = true;
@@ -80,11 +79,18 @@ CopyMethod copy_rootfs(const fs::path& from, const fs::path& to_arg) {
     }
     if (::fchmod(tmp.fd(), src_st.st_mode & 07777) < 0) fail(what, "setting the copy's mode", errno);
     tmp.commit(to, what);
-
-    // Make the rename itself durable.
-    UniqueFd dir(::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) ::fsync(dir.get());
     return method;
+}
+
+void flush_to_disk(const fs::path& file) {
+    const std::string what = "writing " + file.string() + " to disk";
+    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) fail(what, "opening it", errno);
+    if (::fdatasync(fd.get()) < 0) fail(what, "fdatasync", errno);
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir_fd.get() < 0) fail(what, "opening its directory", errno);
+    if (::fsync(dir_fd.get()) < 0) fail(what, "fsync of its directory", errno);
 }
 
 }  // namespace minions::storage

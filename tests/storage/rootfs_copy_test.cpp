@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "storage/disk_flush.hpp"
 
 namespace minions::storage {
 namespace {
@@ -139,6 +140,27 @@ TEST_F(RootfsCopy, AMissingSourceIsAClearError) {
             << e.what();
     }
     EXPECT_FALSE(fs::exists(dir / "vm.ext4"));
+}
+
+TEST_F(RootfsCopy, ACopyIsFlushedToDiskInTheBackground) {
+    auto from = sparse_file("base.ext4", 16 * MiB, {{0, MiB}, {8 * MiB, MiB}});
+    copy_rootfs(from, dir / "vm.ext4");
+    DiskFlush flush(dir / "vm.ext4");
+    EXPECT_NO_THROW(flush.wait());
+    EXPECT_NO_THROW(flush.wait());  // waiting again is harmless
+    EXPECT_TRUE(contents(dir / "vm.ext4") == contents(from));
+}
+
+TEST_F(RootfsCopy, AFlushThatFailsNamesTheFileWhenWaitedFor) {
+    DiskFlush flush(dir / "gone.ext4");
+    try {
+        flush.wait();
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::Internal);
+        EXPECT_EQ(std::string(e.what()),
+                  "writing " + (dir / "gone.ext4").string() + " to disk: opening it: No such file or directory");
+    }
 }
 
 }  // namespace
