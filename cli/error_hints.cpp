@@ -20,9 +20,12 @@ std::string hint_for(const Invocation& inv, const Error& error, bool remote) {
                 return "force it off: minions stop --force " + inv.name;
             return "retry with a longer --timeout";
         case Errc::Busy: return "another operation is running on this VM; retry when it ends";
+        case Errc::Unavailable:
+            if (remote) return "minions-rest answers but minionsd behind it does not; on the server: systemctl status minionsd";
+            return "is the minions service installed and running? (systemctl status minionsd)";
         case Errc::Internal:
             if (remote) return "check that the server given with --host is reachable and runs minions-rest";
-            return "is the minions service running? (systemctl status minionsd)";
+            return "minionsd's log says more (journalctl -u minionsd)";
         default: return "";
     }
 }

@@ -30,6 +30,7 @@ Errc errc_for_status(long status) {
         case 403: return Errc::AccessDenied;
         case 404: return Errc::NotFound;
         case 409: return Errc::Busy;
+        case 503: return Errc::Unavailable;
         case 504: return Errc::Timeout;
         default: return status >= 400 && status < 500 ? Errc::InvalidArgument : Errc::Internal;
     }

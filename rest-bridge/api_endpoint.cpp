@@ -57,7 +57,8 @@ void send_failure(Http::ResponseWriter& response, std::exception_ptr failure) {
 }
 
 // One connection per worker thread: sd-bus connections are single-threaded.
-// Dropped after an Internal failure so a restarted bus is picked up again.
+// Dropped after an Internal or Unavailable failure so a restarted bus is
+// picked up again.
 thread_local std::unique_ptr<client::ManagerClient> t_manager;
 
 client::ManagerClient& worker_client(const client::BusAddress& bus) {
@@ -166,7 +167,7 @@ void ApiEndpoint::run(const ApiRoute& route, const ApiCall& call, Http::Response
     try {
         send_json(response, route.success_status, route.operation(worker_client(settings_.bus), call));
     } catch (const Error& error) {
-        if (error.code() == Errc::Internal) forget_worker_client();
+        if (error.code() == Errc::Internal || error.code() == Errc::Unavailable) forget_worker_client();
         send_error(response, error);
     } catch (...) {
         send_failure(response, std::current_exception());

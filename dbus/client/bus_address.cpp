@@ -23,7 +23,7 @@ std::unique_ptr<sdbus::IConnection> open_connection(const BusAddress& bus) {
                 return sdbus::createSessionBusConnectionWithAddress(bus.address);
         }
     } catch (const sdbus::Error& e) {
-        throw Error(Errc::Internal, "cannot connect to the D-Bus " +
+        throw Error(Errc::Unavailable, "cannot connect to the D-Bus " +
                                         std::string(bus.kind == BusAddress::Kind::System ? "system bus" : "bus") +
                                         ": " + e.getMessage());
     }

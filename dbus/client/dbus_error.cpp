@@ -15,16 +15,25 @@ bool service_unreachable(std::string_view name) {
            name == "org.freedesktop.DBus.Error.Disconnected";
 }
 
+// The call went out but its reply did not come back in time: the operation
+// may still be running in minionsd.
+bool no_reply(std::string_view name) {
+    return name == "org.freedesktop.DBus.Error.NoReply" || name == "org.freedesktop.DBus.Error.Timeout";
+}
+
 }  // namespace
 
 Error to_minions_error(const sdbus::Error& error) {
-    const ErrorKind& kind = error_kind_by_dbus_name(error.getName());
+    const std::string& name = error.getName();
+    if (service_unreachable(name))
+        return Error(Errc::Unavailable,
+                     "the minions service (org.minions.Manager) is not available on the bus: " + error.getMessage());
+    if (no_reply(name))
+        return Error(Errc::Timeout, "minionsd did not answer in time (" + error.getMessage() +
+                                        "); the operation may still be running");
     std::string message = error.getMessage();
-    if (service_unreachable(error.getName()))
-        message = "the minions service (org.minions.Manager) is not available on the bus: " + message;
-    else if (message.empty())
-        message = error.getName();
-    return Error(kind.code, message);
+    if (message.empty()) message = name;
+    return Error(error_kind_by_dbus_name(name).code, message);
 }
 
 }  // namespace minions::client

@@ -18,6 +18,7 @@ constexpr std::array kKinds{
     ErrorKind{Errc::Timeout, "org.minions.Error.Timeout", 504, 6},
     ErrorKind{Errc::AccessDenied, "org.freedesktop.DBus.Error.AccessDenied", 403, 4},
     ErrorKind{Errc::Unauthorized, "org.minions.Error.Unauthorized", 401, 4},
+    ErrorKind{Errc::Unavailable, "org.minions.Error.Unavailable", 503, 1},
     ErrorKind{Errc::Internal, "org.minions.Error.Internal", 500, 1},
 };
 

@@ -69,7 +69,14 @@ TEST_F(CliBinary, LocalModeWithoutTheServiceExits1AndSaysSo) {
     auto r = minions({"list"}, {{"DBUS_SYSTEM_BUS_ADDRESS", bus_->address()}});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("org.minions.Manager"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("hint: is the minions service running?"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("hint: is the minions service installed and running?"), std::string::npos) << r.err;
+}
+
+TEST_F(CliBinary, RemoteModeWithoutTheServiceBehindTheBridgeSaysWhichPartIsMissing) {
+    auto r = minions({"--host", server_->url(), "--token", "tok", "list"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("org.minions.Manager) is not available"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("hint: minions-rest answers but minionsd behind it does not"), std::string::npos) << r.err;
 }
 
 TEST_F(CliBinary, LocalAndRemoteJsonErrorsHaveTheSameShape) {

@@ -73,12 +73,12 @@ TEST_F(RestHttp, UnknownRouteWithoutTokenIs401NotA404) {
     EXPECT_EQ(r.status, 401);
 }
 
-TEST_F(RestHttp, RightTokenReachesTheBusAndAnAbsentServiceIsAJson500) {
+TEST_F(RestHttp, RightTokenReachesTheBusAndAnAbsentServiceIsAJson503) {
     auto r = http({"GET", url("/api/vms"), std::nullopt, {kAuth}});
-    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.status, 503);
     expect_error_body(r);
     EXPECT_NE(r.body.find("org.minions.Manager"), std::string::npos) << r.body;
-    EXPECT_EQ(r.headers.at("x-minions-error"), "org.minions.Error.Internal");
+    EXPECT_EQ(r.headers.at("x-minions-error"), "org.minions.Error.Unavailable");
 }
 
 TEST_F(RestHttp, BodyOver64KiBIs413) {
@@ -139,7 +139,7 @@ TEST(RestStartup, RunsWithoutATokenOnLoopbackAndAsksForNone) {
     BareBus bus;
     RestServer server({"--bus", bus.address()}, {{"MINIONS_API_KEY", ""}});
     auto r = http({"GET", server.url("/api/vms"), std::nullopt, {}});
-    EXPECT_EQ(r.status, 500);  // past authentication, failing only on the absent service
+    EXPECT_EQ(r.status, 503);  // past authentication, failing only on the absent service
 }
 
 TEST(RestStartup, RefusesATokenFileOthersCanRead) {
@@ -159,6 +159,6 @@ TEST(RestStartup, AcceptsTheTokenFromAnOwnerOnlyFile) {
     BareBus bus;
     RestServer server({"--bus", bus.address(), "--token-file", file.string()}, {{"MINIONS_API_KEY", "ignored"}});
     EXPECT_EQ(http({"GET", server.url("/api/vms"), std::nullopt, {"Authorization: Bearer ignored"}}).status, 401);
-    EXPECT_EQ(http({"GET", server.url("/api/vms"), std::nullopt, {"Authorization: Bearer file-token"}}).status, 500);
+    EXPECT_EQ(http({"GET", server.url("/api/vms"), std::nullopt, {"Authorization: Bearer file-token"}}).status, 503);  // accepted; no service behind
     std::filesystem::remove(file);
 }
