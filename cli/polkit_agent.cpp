@@ -27,7 +27,11 @@ PolkitTtyAgent::PolkitTtyAgent() {
     // non-CLOEXEC number through the spawn file actions.
     constexpr int kChildNotifyFd = 3;
     std::string fd = std::to_string(kChildNotifyFd);
-    std::vector<std::string> args{"pkttyagent", "--process", pid, "--notify-fd", fd, "--fallback"};
+    // No --fallback: the agent is scoped to this process, so there is no other
+    // agent to defer to, and polkitd (122) never asks a process-scoped agent
+    // registered with --fallback when the process has no login session
+    // (tests/cli/cli_polkit_prompt_test.cpp).
+    std::vector<std::string> args{"pkttyagent", "--process", pid, "--notify-fd", fd};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

@@ -7,7 +7,7 @@ namespace minions::cli {
 
 class PolkitTtyAgent {
 public:
-    // Spawns `pkttyagent --process <our pid> --notify-fd N --fallback` and
+    // Spawns `pkttyagent --process <our pid> --notify-fd N` and
     // waits (briefly) until it has registered. Does nothing if it cannot run.
     PolkitTtyAgent();
     ~PolkitTtyAgent();  // terminates the agent

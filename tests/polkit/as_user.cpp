@@ -66,13 +66,6 @@ bool in_group(const Identity& who, const std::string& group) {
     return false;
 }
 
-// In a forked child: become `who` for good, or die.
-void drop_to(const Identity& who) {
-    if (::setgroups(who.groups.size(), who.groups.data()) != 0 || ::setgid(who.gid) != 0 ||
-        ::setuid(who.uid) != 0)
-        ::_exit(125);
-}
-
 // In a forked child: execvp argv, or die.
 [[noreturn]] void exec(const std::vector<std::string>& argv) {
     std::vector<char*> args;
@@ -136,6 +129,12 @@ CommandResult fork_captured(const std::function<void()>& child) {
 }
 
 }  // namespace
+
+void drop_to(const Identity& who) {
+    if (::setgroups(who.groups.size(), who.groups.data()) != 0 || ::setgid(who.gid) != 0 ||
+        ::setuid(who.uid) != 0)
+        ::_exit(125);
+}
 
 Identity root_identity() {
     Identity root;

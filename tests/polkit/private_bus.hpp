@@ -40,6 +40,9 @@ Identity ensure_user(const std::string& name, const std::vector<std::string>& gr
 // A user in group `minions` ("minions-test"), whom 50-org.minions.rules allows everything.
 Identity minions_member();
 
+// In a forked child: become `who` for good (groups, gid, uid), or _exit(125).
+void drop_to(const Identity& who);
+
 struct CommandResult {
     int exit_code = -1;  // 128 + signal when killed
     std::string out;

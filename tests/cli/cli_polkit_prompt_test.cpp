@@ -1,0 +1,158 @@
+// A user outside group `minions`, at a terminal, is asked for a password by
+// polkit's text agent, which the CLI starts as systemctl does (pkttyagent
+// --process <cli> --fallback), against the real polkitd and minionsd: the
+// right password lets the create through, a wrong one is refused (exit 4)
+// and creates nothing. A rule makes polkit ask for the user's own password
+// (AUTH_SELF) so the test needs no admin account.
+//
+// polkit-agent-helper-1 (setuid root) checks the password with PAM and
+// reports to polkitd on the default system bus address, with its environment
+// cleared; so the terminal session runs in a mount namespace of its own where
+// /run/dbus/system_bus_socket is the private bus. The host's /run is not
+// touched.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "rest/rest_server_fixture.hpp"
+#include "service/service_fixture.hpp"
+
+namespace minions::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kUser = "minions-pwtest";
+const std::string kPassword = "Corr3ct-horse";
+
+struct TerminalSession {
+    std::string screen;  // everything written to the terminal
+    int exit_code = -1;  // -1: killed at the deadline
+};
+
+// In the forked child, still root: a private /run whose
+// dbus/system_bus_socket is `bus_socket`, so the agent helper finds the bus.
+void point_default_bus_at(const fs::path& bus_socket) {
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0 ||
+        ::mkdir("/run/dbus", 0755) != 0 || ::symlink(bus_socket.c_str(), "/run/dbus/system_bus_socket") != 0)
+        ::_exit(124);
+}
+
+// Runs argv as `who` with a new pseudo-terminal as its controlling terminal
+// and stdin/stdout/stderr. Each time the screen shows `prompt` again, types
+// `answer` and Enter.
+TerminalSession on_terminal_as(const Identity& who, const fs::path& bus_socket, const std::vector<std::string>& argv,
+                               const std::string& prompt, const std::string& answer) {
+    int master = -1;
+    pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+    if (pid == 0) {
+        point_default_bus_at(bus_socket);
+        // The terminal belongs to the user, as a login's would.
+        if (::fchown(STDIN_FILENO, who.uid, who.gid) != 0) ::_exit(123);
+        drop_to(who);
+        ::setenv("HOME", "/nonexistent", 1);
+        std::vector<char*> args;
+        for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    TerminalSession session;
+    std::size_t answered_up_to = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    char buffer[4096];
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd readable{master, POLLIN, 0};
+        if (::poll(&readable, 1, 200) <= 0) continue;
+        ssize_t n = ::read(master, buffer, sizeof buffer);
+        if (n <= 0) break;  // EIO: every process closed the terminal
+        session.screen.append(buffer, static_cast<std::size_t>(n));
+        std::size_t at = session.screen.find(prompt, answered_up_to);
+        if (at != std::string::npos) {
+            answered_up_to = at + prompt.size();
+            std::string line = answer + "\n";
+            EXPECT_EQ(::write(master, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+        }
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        ::close(master);
+        return session;
+    }
+    ::close(master);
+    session.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return session;
+}
+
+class PolkitPrompt : public ServiceTest {
+protected:
+    static void SetUpTestSuite() {
+        ServiceTest::SetUpTestSuite();
+        user_ = new Identity(ensure_user(kUser, {}));
+        run_checked({"sh", "-c", "echo '" + kUser + ":" + kPassword + "' | chpasswd"});
+        bus().install_rules("40-minions-test-password.rules",
+                            "polkit.addRule(function(action, subject) {\n"
+                            "  if (action.id == 'org.minions.create' && subject.user == '" + kUser + "')\n"
+                            "    return polkit.Result.AUTH_SELF;\n"
+                            "});\n");
+        // The build tree may be private to root (a mktemp -d clone): the
+        // user runs a copy of the CLI from a directory anyone may enter.
+        char pattern[] = "/tmp/minions-cli-XXXXXX";
+        cli_dir_ = new fs::path(::mkdtemp(pattern));
+        fs::permissions(*cli_dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                       fs::perms::others_read | fs::perms::others_exec);
+        fs::copy_file(kCliBinary, *cli_dir_ / "minions");
+    }
+    static void TearDownTestSuite() {
+        std::error_code ignored;
+        fs::remove_all(*cli_dir_, ignored);
+        delete cli_dir_;
+        delete user_;
+        ServiceTest::TearDownTestSuite();
+    }
+
+    static TerminalSession create_at_terminal(const std::string& name, const std::string& password) {
+        return on_terminal_as(*user_, bus().dir() / "system_bus_socket", {(*cli_dir_ / "minions").string(), "create", name},
+                              "Password: ", password);
+    }
+
+    static Identity* user_;
+    static fs::path* cli_dir_;
+};
+
+Identity* PolkitPrompt::user_ = nullptr;
+fs::path* PolkitPrompt::cli_dir_ = nullptr;
+
+TEST_F(PolkitPrompt, TheRightPasswordAtTheTerminalLetsTheCreateThrough) {
+    TerminalSession s = create_at_terminal("pw-ok", kPassword);
+    EXPECT_EQ(s.exit_code, 0) << s.screen;
+    EXPECT_NE(s.screen.find("AUTHENTICATING FOR org.minions.create"), std::string::npos) << s.screen;
+    EXPECT_NE(s.screen.find("AUTHENTICATION COMPLETE"), std::string::npos) << s.screen;
+    EXPECT_NE(s.screen.find("Created VM 'pw-ok'"), std::string::npos) << s.screen;
+    EXPECT_TRUE(try_get_vm("pw-ok").ok);
+}
+
+TEST_F(PolkitPrompt, AWrongPasswordIsRefusedWithExit4AndCreatesNothing) {
+    TerminalSession s = create_at_terminal("pw-bad", "not-the-password");
+    EXPECT_EQ(s.exit_code, 4) << s.screen;
+    EXPECT_NE(s.screen.find("Password: "), std::string::npos) << s.screen;
+    EXPECT_NE(s.screen.find("AUTHENTICATION FAILED"), std::string::npos) << s.screen;
+    EXPECT_EQ(try_get_vm("pw-bad").error_name, "org.minions.Error.NotFound");
+}
+
+}  // namespace
+}  // namespace minions::test
