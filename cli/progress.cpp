@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "core/error.hpp"
 
@@ -11,7 +12,7 @@ namespace minions::cli {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr auto kPollInterval = 300ms;
+constexpr auto kPollInterval = 100ms;
 
 std::string phase_of(Api& api, const std::string& vm) {
     if (vm.empty()) return "";
@@ -41,15 +42,29 @@ ProgressDisplay::~ProgressDisplay() {
 
 void ProgressDisplay::run() {
     auto started = std::chrono::steady_clock::now();
+    auto pause = [this] {
+        for (auto waited = 0ms; waited < kPollInterval && !done_; waited += 50ms) std::this_thread::sleep_for(50ms);
+    };
+    std::optional<std::string> first_phase;
+    bool drawing = vm_.empty();
     while (!done_) {
         std::string phase = phase_of(*api_, vm_);
+        if (!first_phase) first_phase = phase;
+        // The service asks polkit before it changes anything, and polkit may be
+        // asking for a password on this very terminal: draw nothing until the
+        // VM's phase moves, so the line never overwrites the prompt.
+        drawing = drawing || phase != *first_phase;
+        if (!drawing) {
+            pause();
+            continue;
+        }
         auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
         std::string line = "\r\033[K" + label_ + (phase.empty() ? "" : ": " + phase) + " (" +
                            std::to_string(elapsed.count()) + "s)";
         if (done_) break;
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
-        for (auto waited = 0ms; waited < kPollInterval && !done_; waited += 50ms) std::this_thread::sleep_for(50ms);
+        pause();
     }
 }
 

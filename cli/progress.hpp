@@ -1,6 +1,7 @@
 #pragma once
 // A one-line phase display on stderr while a long call runs: a side thread
-// asks for the VM's status every 300 ms and rewrites the line with \r.
+// asks for the VM's status every 100 ms and, once the status has moved (the
+// operation is past polkit), rewrites the line with \r.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -14,7 +15,7 @@ namespace minions::cli {
 class ProgressDisplay {
 public:
     // `vm` is polled through `api` (its own instance, in the side thread);
-    // an empty `vm` shows only the label and the elapsed time.
+    // an empty `vm` shows only the label and the elapsed time, from the start.
     ProgressDisplay(std::unique_ptr<Api> api, std::string label, std::string vm);
     ~ProgressDisplay();  // stops and clears the line
     ProgressDisplay(const ProgressDisplay&) = delete;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/names.hpp"
 #include "progress.hpp"
 #include "ssh_key.hpp"
 
@@ -38,7 +39,9 @@ nlohmann::json run_command(Api& api, const Invocation& inv, bool show_progress) 
         case Command::Rename: return api.rename(inv.name, inv.new_name);
         case Command::Copy: {
             std::string key = read_ssh_public_key(inv.ssh_key_file);
-            auto progress = maybe_progress(show_progress, api, "Copying " + inv.name, inv.new_name);
+            // The service names an unnamed copy by the same rule.
+            std::string copy = inv.new_name.empty() ? copy_name_for(inv.name) : inv.new_name;
+            auto progress = maybe_progress(show_progress, api, "Copying " + inv.name, copy);
             return api.copy(inv.name, inv.new_name, key);
         }
         case Command::Destroy: return api.destroy(inv.name);

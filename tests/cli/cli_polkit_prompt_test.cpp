@@ -52,7 +52,7 @@ void point_default_bus_at(const fs::path& bus_socket) {
 
 // Runs argv as `who` with a new pseudo-terminal as its controlling terminal
 // and stdin/stdout/stderr. Each time the screen shows `prompt` again, types
-// `answer` and Enter.
+// `answer` and Enter after 0.7 s.
 TerminalSession on_terminal_as(const Identity& who, const fs::path& bus_socket, const std::vector<std::string>& argv,
                                const std::string& prompt, const std::string& answer) {
     int master = -1;
@@ -82,18 +82,24 @@ TerminalSession on_terminal_as(const Identity& who, const fs::path& bus_socket, 
         std::size_t at = session.screen.find(prompt, answered_up_to);
         if (at != std::string::npos) {
             answered_up_to = at + prompt.size();
+            // Type as a person does, slower than the CLI's progress polling,
+            // so a progress line drawn over the prompt would show.
+            ::usleep(700'000);
             std::string line = answer + "\n";
             EXPECT_EQ(::write(master, line.data(), line.size()), static_cast<ssize_t>(line.size()));
         }
     }
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        ::close(master);
-        return session;
-    }
     ::close(master);
+    // The terminal closes a moment before the process has exited.
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return session;
+        }
+        ::usleep(20'000);
+    }
     session.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return session;
 }
@@ -118,6 +124,8 @@ protected:
         fs::copy_file(kCliBinary, *cli_dir_ / "minions");
     }
     static void TearDownTestSuite() {
+        // No account is left behind with a password anyone can read here.
+        run_checked({"usermod", "--password", "!", kUser});
         std::error_code ignored;
         fs::remove_all(*cli_dir_, ignored);
         delete cli_dir_;
@@ -143,6 +151,9 @@ TEST_F(PolkitPrompt, TheRightPasswordAtTheTerminalLetsTheCreateThrough) {
     EXPECT_NE(s.screen.find("AUTHENTICATING FOR org.minions.create"), std::string::npos) << s.screen;
     EXPECT_NE(s.screen.find("AUTHENTICATION COMPLETE"), std::string::npos) << s.screen;
     EXPECT_NE(s.screen.find("Created VM 'pw-ok'"), std::string::npos) << s.screen;
+    // Progress is drawn only once the create is past polkit, never over the prompt.
+    EXPECT_EQ(s.screen.substr(0, s.screen.find("AUTHENTICATION COMPLETE")).find("Creating pw-ok"), std::string::npos)
+        << s.screen;
     EXPECT_TRUE(try_get_vm("pw-ok").ok);
 }
 
@@ -151,6 +162,7 @@ TEST_F(PolkitPrompt, AWrongPasswordIsRefusedWithExit4AndCreatesNothing) {
     EXPECT_EQ(s.exit_code, 4) << s.screen;
     EXPECT_NE(s.screen.find("Password: "), std::string::npos) << s.screen;
     EXPECT_NE(s.screen.find("AUTHENTICATION FAILED"), std::string::npos) << s.screen;
+    EXPECT_EQ(s.screen.find("Creating pw-bad"), std::string::npos) << s.screen;
     EXPECT_EQ(try_get_vm("pw-bad").error_name, "org.minions.Error.NotFound");
 }
 
