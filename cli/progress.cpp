@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
 
 #include "core/error.hpp"
 
@@ -26,6 +25,11 @@ std::string phase_of(Api& api, const std::string& vm) {
     }
 }
 
+// A status only an operation in progress gives a VM.
+bool in_transition(const std::string& phase) {
+    return phase == "creating" || phase == "starting" || phase == "restarting" || phase == "stopping";
+}
+
 }  // namespace
 
 bool progress_wanted(bool json) { return !json && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO); }
@@ -45,15 +49,13 @@ void ProgressDisplay::run() {
     auto pause = [this] {
         for (auto waited = 0ms; waited < kPollInterval && !done_; waited += 50ms) std::this_thread::sleep_for(50ms);
     };
-    std::optional<std::string> first_phase;
     bool drawing = vm_.empty();
     while (!done_) {
         std::string phase = phase_of(*api_, vm_);
-        if (!first_phase) first_phase = phase;
         // The service asks polkit before it changes anything, and polkit may be
         // asking for a password on this very terminal: draw nothing until the
-        // VM's phase moves, so the line never overwrites the prompt.
-        drawing = drawing || phase != *first_phase;
+        // operation is visibly under way, so the line never overwrites the prompt.
+        drawing = drawing || in_transition(phase);
         if (!drawing) {
             pause();
             continue;

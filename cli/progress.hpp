@@ -1,7 +1,8 @@
 #pragma once
 // A one-line phase display on stderr while a long call runs: a side thread
-// asks for the VM's status every 100 ms and, once the status has moved (the
-// operation is past polkit), rewrites the line with \r.
+// asks for the VM's status every 100 ms and, once the operation is under way
+// (past polkit: the VM is creating, starting, restarting or stopping),
+// rewrites the line with \r.
 #include <atomic>
 #include <functional>
 #include <memory>

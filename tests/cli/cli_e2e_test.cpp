@@ -181,11 +181,15 @@ TEST_F(CliExtras, TokenFromTheUserConfigFileIsUsed) {
 }
 
 TEST_F(CliExtras, ProgressIsShownOnATerminal) {
+    // A create long enough for a person to want progress (the double's guest
+    // takes 1.5 s to boot), so the display has something to show.
+    restart_daemon_with({{"MINIONS_CH_DOUBLE_BOOT_MS", "1500"}});
     setenv("HOME", root().c_str(), 1);
     auto r = run_on_terminal({kCliBinary, "create", "web", "--ssh-key", key_file_.string()});
+    restart_daemon_with({});
     EXPECT_EQ(r.exit_code, 0) << r.out;
     // Rewritten in place: carriage return, clear-line, phase.
-    EXPECT_NE(r.out.find("\r\033[KCreating web: "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\r\033[KCreating web: creating ("), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("Created VM 'web'"), std::string::npos) << r.out;
 }
 
