@@ -1,5 +1,7 @@
 #include "manager_object.hpp"
 
+#include <algorithm>
+
 #include "async_call.hpp"
 #include "minions/version.hpp"
 #include "vm_properties.hpp"
@@ -52,11 +54,13 @@ std::shared_ptr<VmObject> ManagerObject::object_for(const std::string& id) {
     return it == objects_.end() ? nullptr : it->second;
 }
 
-std::optional<Vm> ManagerObject::snapshot_by_name(const std::string& name) {
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, snapshot] : snapshots_)
-        if (snapshot.vm.name == name) return snapshot.vm;
-    return std::nullopt;
+ManagerObject::Snapshot ManagerObject::snapshot_named(const std::string& name) {
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, snapshot] : snapshots_)
+            if (snapshot.vm.name == name) return snapshot;
+    }
+    throw sdbus::Error(std::string(error_kind(Errc::NotFound).dbus_name), "VM '" + name + "' not found");
 }
 
 void ManagerObject::Create(sdbus::Result<sdbus::ObjectPath>&& result, std::string name, uint32_t cpus,
@@ -71,26 +75,17 @@ void ManagerObject::Create(sdbus::Result<sdbus::ObjectPath>&& result, std::strin
 // The read methods answer from the in-memory mirror, with no polkit round trip.
 
 sdbus::ObjectPath ManagerObject::FindVm(const std::string& name) {
-    auto vm = snapshot_by_name(name);
-    if (!vm) throw sdbus::Error(std::string(error_kind(Errc::NotFound).dbus_name), "VM '" + name + "' not found");
-    return sdbus::ObjectPath(vm_object_path(vm->id));
+    return sdbus::ObjectPath(vm_object_path(snapshot_named(name).vm.id));
 }
 
-const std::map<std::string, sdbus::Variant>& ManagerObject::cached_properties(const Vm& vm, uint64_t version) {
-    CachedProperties& cached = property_cache_[vm.id];
-    if (cached.version != version) cached = CachedProperties{version, vm_properties(vm)};
+const std::map<std::string, sdbus::Variant>& ManagerObject::cached_properties(const Snapshot& snapshot) {
+    CachedProperties& cached = property_cache_[snapshot.vm.id];
+    if (cached.version != snapshot.version) cached = CachedProperties{snapshot.version, vm_properties(snapshot.vm)};
     return cached.values;
 }
 
 std::map<std::string, sdbus::Variant> ManagerObject::GetVm(const std::string& name) {
-    std::optional<Snapshot> found;
-    {
-        std::lock_guard lock(mutex_);
-        for (const auto& [id, snapshot] : snapshots_)
-            if (snapshot.vm.name == name) found = snapshot;
-    }
-    if (!found) throw sdbus::Error(std::string(error_kind(Errc::NotFound).dbus_name), "VM '" + name + "' not found");
-    return cached_properties(found->vm, found->version);
+    return cached_properties(snapshot_named(name));
 }
 
 std::vector<std::map<std::string, sdbus::Variant>> ManagerObject::ListVms() {
@@ -101,14 +96,15 @@ std::vector<std::map<std::string, sdbus::Variant>> ManagerObject::ListVms() {
         for (const auto& [id, snapshot] : snapshots_) vms.push_back(snapshot);
     }
     std::sort(vms.begin(), vms.end(), [](const Snapshot& a, const Snapshot& b) { return a.vm.name < b.vm.name; });
-    // Drop the cache of VMs that are gone (here, on the bus thread).
-    for (auto it = property_cache_.begin(); it != property_cache_.end();) {
-        bool alive = std::any_of(vms.begin(), vms.end(), [&](const Snapshot& s) { return s.vm.id == it->first; });
-        it = alive ? std::next(it) : property_cache_.erase(it);
-    }
     std::vector<std::map<std::string, sdbus::Variant>> out;
     out.reserve(vms.size());
-    for (const Snapshot& snapshot : vms) out.push_back(cached_properties(snapshot.vm, snapshot.version));
+    for (const Snapshot& snapshot : vms) out.push_back(cached_properties(snapshot));
+    // Drop the cache of VMs that are gone (here, on the bus thread): once every
+    // listed VM has an entry, any entry beyond those is a removed VM's.
+    if (property_cache_.size() > vms.size())
+        std::erase_if(property_cache_, [&](const auto& entry) {
+            return std::none_of(vms.begin(), vms.end(), [&](const Snapshot& s) { return s.vm.id == entry.first; });
+        });
     return out;
 }
 

@@ -31,9 +31,15 @@ public:
     void vm_removed(const std::string& id) override;
 
 private:
+    struct Snapshot {
+        Vm vm;
+        uint64_t version = 0;  // bumped on every change
+    };
+
     std::shared_ptr<VmObject> object_for(const std::string& id);
-    std::optional<Vm> snapshot_by_name(const std::string& name);
-    const std::map<std::string, sdbus::Variant>& cached_properties(const Vm& vm, uint64_t version);
+    // The VM called `name`, or the D-Bus NotFound error.
+    Snapshot snapshot_named(const std::string& name);
+    const std::map<std::string, sdbus::Variant>& cached_properties(const Snapshot& snapshot);
 
     void Create(sdbus::Result<sdbus::ObjectPath>&& result, std::string name, uint32_t cpus, uint32_t memory_mb,
                 std::string ssh_key, bool interactive) override;
@@ -48,10 +54,6 @@ private:
     std::mutex mutex_;
     // Never call into sdbus while holding mutex_: the bus thread takes it too.
     std::map<std::string, std::shared_ptr<VmObject>> objects_;
-    struct Snapshot {
-        Vm vm;
-        uint64_t version = 0;  // bumped on every change
-    };
     std::map<std::string, Snapshot> snapshots_;
     uint64_t next_version_ = 1;
 
