@@ -4,13 +4,11 @@
 // but not into a pipe.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <pty.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 
+#include "cli/terminal.hpp"
 #include "rest/rest_server_fixture.hpp"
 #include "service/service_fixture.hpp"
 
@@ -24,29 +22,6 @@ constexpr const char* kKey =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test@minions";
 
 enum class Mode { Local, Remote };
-
-// Runs argv with stdin, stdout and stderr on a new pseudo-terminal, as a
-// person at a terminal would; returns everything written to it.
-ProcessResult run_on_terminal(const std::vector<std::string>& argv) {
-    int master = -1;
-    pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
-    if (pid == 0) {
-        std::vector<char*> args;
-        for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    ProcessResult result;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = read(master, buffer, sizeof buffer)) > 0) result.out.append(buffer, static_cast<size_t>(n));
-    close(master);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
-}
 
 class CliEndToEnd : public ServiceTest, public ::testing::WithParamInterface<Mode> {
 protected:
@@ -185,12 +160,12 @@ TEST_F(CliExtras, ProgressIsShownOnATerminal) {
     // takes 1.5 s to boot), so the display has something to show.
     restart_daemon_with({{"MINIONS_CH_DOUBLE_BOOT_MS", "1500"}});
     setenv("HOME", root().c_str(), 1);
-    auto r = run_on_terminal({kCliBinary, "create", "web", "--ssh-key", key_file_.string()});
+    TerminalSession r = run_on_terminal({kCliBinary, "create", "web", "--ssh-key", key_file_.string()});
     restart_daemon_with({});
-    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(r.exit_code, 0) << r.screen;
     // Rewritten in place: carriage return, clear-line, phase.
-    EXPECT_NE(r.out.find("\r\033[KCreating web: creating ("), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("Created VM 'web'"), std::string::npos) << r.out;
+    EXPECT_NE(r.screen.find("\r\033[KCreating web: creating ("), std::string::npos) << r.screen;
+    EXPECT_NE(r.screen.find("Created VM 'web'"), std::string::npos) << r.screen;
 }
 
 TEST_F(CliExtras, NoProgressIntoAPipeOrWithJson) {
@@ -200,7 +175,7 @@ TEST_F(CliExtras, NoProgressIntoAPipeOrWithJson) {
     EXPECT_EQ(piped.out.find('\r'), std::string::npos);
     auto json_on_terminal = run_on_terminal({kCliBinary, "--json", "restart", "web"});
     EXPECT_EQ(json_on_terminal.exit_code, 0);
-    EXPECT_EQ(json_on_terminal.out.find("Restarting"), std::string::npos) << json_on_terminal.out;
+    EXPECT_EQ(json_on_terminal.screen.find("Restarting"), std::string::npos) << json_on_terminal.screen;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // A user outside group `minions`, at a terminal, is asked for a password by
-// polkit's text agent, which the CLI starts as systemctl does (pkttyagent
-// --process <cli> --fallback), against the real polkitd and minionsd: the
+// polkit's text agent, which the CLI starts for its own process (pkttyagent
+// --process <cli>), against the real polkitd and minionsd: the
 // right password lets the create through, a wrong one is refused (exit 4)
 // and creates nothing. A rule makes polkit ask for the user's own password
 // (AUTH_SELF) so the test needs no admin account.
@@ -12,19 +12,15 @@
 // touched.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <pty.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/terminal.hpp"
 #include "rest/rest_server_fixture.hpp"
 #include "service/service_fixture.hpp"
 
@@ -36,11 +32,6 @@ namespace fs = std::filesystem;
 const std::string kUser = "minions-pwtest";
 const std::string kPassword = "Corr3ct-horse";
 
-struct TerminalSession {
-    std::string screen;  // everything written to the terminal
-    int exit_code = -1;  // -1: killed at the deadline
-};
-
 // In the forked child, still root: a private /run whose
 // dbus/system_bus_socket is `bus_socket`, so the agent helper finds the bus.
 void point_default_bus_at(const fs::path& bus_socket) {
@@ -48,60 +39,6 @@ void point_default_bus_at(const fs::path& bus_socket) {
         ::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0 ||
         ::mkdir("/run/dbus", 0755) != 0 || ::symlink(bus_socket.c_str(), "/run/dbus/system_bus_socket") != 0)
         ::_exit(124);
-}
-
-// Runs argv as `who` with a new pseudo-terminal as its controlling terminal
-// and stdin/stdout/stderr. Each time the screen shows `prompt` again, types
-// `answer` and Enter after 0.7 s.
-TerminalSession on_terminal_as(const Identity& who, const fs::path& bus_socket, const std::vector<std::string>& argv,
-                               const std::string& prompt, const std::string& answer) {
-    int master = -1;
-    pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-    if (pid == 0) {
-        point_default_bus_at(bus_socket);
-        // The terminal belongs to the user, as a login's would.
-        if (::fchown(STDIN_FILENO, who.uid, who.gid) != 0) ::_exit(123);
-        drop_to(who);
-        ::setenv("HOME", "/nonexistent", 1);
-        std::vector<char*> args;
-        for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-    TerminalSession session;
-    std::size_t answered_up_to = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-    char buffer[4096];
-    while (std::chrono::steady_clock::now() < deadline) {
-        pollfd readable{master, POLLIN, 0};
-        if (::poll(&readable, 1, 200) <= 0) continue;
-        ssize_t n = ::read(master, buffer, sizeof buffer);
-        if (n <= 0) break;  // EIO: every process closed the terminal
-        session.screen.append(buffer, static_cast<std::size_t>(n));
-        std::size_t at = session.screen.find(prompt, answered_up_to);
-        if (at != std::string::npos) {
-            answered_up_to = at + prompt.size();
-            // Type as a person does, slower than the CLI's progress polling,
-            // so a progress line drawn over the prompt would show.
-            ::usleep(700'000);
-            std::string line = answer + "\n";
-            EXPECT_EQ(::write(master, line.data(), line.size()), static_cast<ssize_t>(line.size()));
-        }
-    }
-    ::close(master);
-    // The terminal closes a moment before the process has exited.
-    int status = 0;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            return session;
-        }
-        ::usleep(20'000);
-    }
-    session.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return session;
 }
 
 class PolkitPrompt : public ServiceTest {
@@ -133,9 +70,21 @@ protected:
         ServiceTest::TearDownTestSuite();
     }
 
+    // `minions create NAME` typed by the user at a terminal, who answers the
+    // password prompt with `password` (after 0.7 s, slower than the CLI's
+    // progress polling, so a progress line drawn over the prompt would show).
     static TerminalSession create_at_terminal(const std::string& name, const std::string& password) {
-        return on_terminal_as(*user_, bus().dir() / "system_bus_socket", {(*cli_dir_ / "minions").string(), "create", name},
-                              "Password: ", password);
+        TerminalOptions options;
+        options.in_child = [bus_socket = bus().dir() / "system_bus_socket", who = *user_] {
+            point_default_bus_at(bus_socket);
+            // The terminal belongs to the user, as a login's would.
+            if (::fchown(STDIN_FILENO, who.uid, who.gid) != 0) ::_exit(123);
+            drop_to(who);
+            ::setenv("HOME", "/nonexistent", 1);
+        };
+        options.prompt = "Password: ";
+        options.answer = password;
+        return run_on_terminal({(*cli_dir_ / "minions").string(), "create", name}, options);
     }
 
     static Identity* user_;
