@@ -137,6 +137,17 @@ TEST_F(Install, ActivationAndUnitsNameTheInstalledDaemon) {
     EXPECT_NE(rest.find("\nExecStart=/usr/bin/minions-rest "), std::string::npos) << rest;
 }
 
+// An operator's edits to the configuration survive an upgrade's install.
+TEST_F(Install, AReinstallKeepsAnEditedConfiguration) {
+    const fs::path config = installed("etc/minions/minionsd.conf");
+    std::ofstream(config, std::ios::app) << "# edited by the operator\n";
+    auto r = run({MINIONS_CMAKE, "--install", MINIONS_BINARY_DIR, "--prefix", "/usr"},
+                 {{"DESTDIR", destdir().string()}});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("Keeping: " + config.string()), std::string::npos) << r.output;
+    EXPECT_NE(read_text(config).find("# edited by the operator\n"), std::string::npos);
+}
+
 TEST_F(Install, InstalledProgramsRun) {
     for (const auto& program : {"usr/bin/minions", "usr/bin/minions-rest", "usr/libexec/minions/minionsd"}) {
         auto r = run({installed(program).string(), "--version"});
