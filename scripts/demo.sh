@@ -163,10 +163,10 @@ step "minions list"
 step "minions exec demo -- uname -a"
 "$minions" exec demo -- uname -a
 
-key=""
-for k in id_ed25519 id_ecdsa id_rsa; do [ -f "$HOME/.ssh/$k.pub" ] && { key="$HOME/.ssh/$k.pub"; break; }; done
-if [ -n "$key" ]; then
-    ssh_hint="ip netns exec $netns ssh root@${vm_ip:-IP}   (key: $key)"
+ssh_key=""
+for k in id_ed25519 id_ecdsa id_rsa; do [ -f "$HOME/.ssh/$k.pub" ] && { ssh_key="$HOME/.ssh/$k.pub"; break; }; done
+if [ -n "$ssh_key" ]; then
+    ssh_hint="ip netns exec $netns ssh root@${vm_ip:-IP}   (key: $ssh_key)"
 else
     ssh_hint="no SSH key in ~/.ssh, so none was given to the VM (minions exec works without one)"
 fi
