@@ -14,7 +14,7 @@ struct GlobalOptions {
     bool json = false;
     std::optional<std::string> host;   // remote mode when set: "http://host:3000"
     std::optional<std::string> token;  // --token; MINIONS_API_KEY and the config file are read later
-    uint32_t timeout_s = 0;            // 0: the service's default
+    std::optional<uint32_t> timeout_s;  // --timeout; nullopt: the service's default
 };
 
 struct Invocation {

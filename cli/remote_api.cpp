@@ -115,7 +115,9 @@ json RemoteApi::get(const std::string& name) { return call("GET", vm_path(name))
 json RemoteApi::start(const std::string& name) { return call("POST", vm_path(name, "/start")); }
 
 json RemoteApi::stop(const std::string& name, const client::StopRequest& request) {
-    return call("POST", vm_path(name, "/stop"), json{{"force", request.force}, {"timeout_s", request.timeout_s}});
+    json body{{"force", request.force}};
+    if (request.timeout_s) body["timeout_s"] = *request.timeout_s;
+    return call("POST", vm_path(name, "/stop"), body);
 }
 
 json RemoteApi::restart(const std::string& name) { return call("POST", vm_path(name, "/restart")); }

@@ -49,7 +49,7 @@ nlohmann::json run_command(Api& api, const Invocation& inv, bool show_progress) 
             client::ExecRequest request;
             request.command = inv.argv.front();
             request.args.assign(inv.argv.begin() + 1, inv.argv.end());
-            request.timeout_s = inv.global.timeout_s;
+            request.timeout_s = inv.global.timeout_s.value_or(0);
             return api.exec(inv.name, request);
         }
         case Command::Status: return api.agent_status(inv.name);

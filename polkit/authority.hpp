@@ -3,6 +3,13 @@
 // The subject is the caller's unique bus name, so polkitd itself looks up
 // the caller's uid, pid and session; we never trust what the caller says.
 // When polkitd cannot answer, the answer is no (fail closed).
+//
+// Checks are asynchronous: they run on one GLib main loop thread of their
+// own, so no thread of the caller waits while a password prompt is open, and
+// every check has a deadline (a prompt left open, a polkitd that hangs).
+#include <chrono>
+#include <exception>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -38,17 +45,34 @@ public:
         Challenge,  // yes after authentication, which the caller did not allow
     };
 
-    // Blocks until polkitd answers (with allow_interactive, until the user has
-    // typed a password into their agent). Safe from any thread; all instances
-    // share one connection to polkitd, created on first use. Never throws:
-    // every failure is logged and answered Denied.
+    // nullptr when allowed; otherwise the Error{AccessDenied} to reply (or
+    // Error{Unavailable} once shutdown() ran).
+    using Done = std::function<void(std::exception_ptr refusal)>;
+
+    // An interactive check (the user may be typing a password) is answered
+    // no after `interactive_timeout`; one that may not ask after kNonInteractiveTimeout.
+    static constexpr std::chrono::seconds kNonInteractiveTimeout{20};
+    explicit Authority(std::chrono::milliseconds interactive_timeout = std::chrono::minutes(5));
+
+    // Starts the check and returns at once. `done` is called exactly once, on
+    // the polkit thread: keep it short (hand the work on). An interactive
+    // check is cancelled when the caller's bus name goes away.
+    // Details passed to polkit: name, id, verb.
+    void authorize_async(const AuthRequest& request, Done done);
+
+    // Blocking forms of the same check, for tools and tests.
+    // Throws Error{AccessDenied} with a message saying what was refused and what to do.
+    void authorize(const AuthRequest& request);
+    // Never throws: every failure is logged and answered Denied.
     Result check(const std::string& bus_name, const std::string& action_id,
                  const std::map<std::string, std::string>& details, bool allow_interactive);
 
-    // Throws Error{Errc::AccessDenied} with a message saying what was refused
-    // and what to do, unless polkit allows the request.
-    // Details passed to polkit: name, id, verb.
-    void authorize(const AuthRequest& request);
+    // Cancels every pending check (each is refused with Error{Unavailable})
+    // and refuses new ones: for the daemon's shutdown. Process-wide.
+    static void shutdown();
+
+private:
+    std::chrono::milliseconds interactive_timeout_;
 };
 
 }  // namespace minions

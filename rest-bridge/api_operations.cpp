@@ -30,7 +30,8 @@ json start_vm(ManagerClient& manager, const ApiCall& call) { return manager.star
 json stop_vm(ManagerClient& manager, const ApiCall& call) {
     client::StopRequest request;
     request.force = bool_field(call.body, "force");
-    request.timeout_s = uint_field(call.body, "timeout_s");
+    if (auto given = call.body.find("timeout_s"); given != call.body.end() && !given->is_null())
+        request.timeout_s = uint_field(call.body, "timeout_s");
     return manager.stop(call.name, request);
 }
 

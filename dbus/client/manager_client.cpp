@@ -4,6 +4,7 @@
 
 #include <sdbus-c++/ProxyInterfaces.h>
 
+#include "core/vm.hpp"
 #include "dbus_error.hpp"
 #include "minions/dbus/org.minions.Manager.proxy.h"
 #include "minions/dbus/org.minions.VM.proxy.h"
@@ -117,7 +118,7 @@ nlohmann::json ManagerClient::start(const std::string& name) {
 nlohmann::json ManagerClient::stop(const std::string& name, const StopRequest& request) {
     return translated([&] {
         auto vm = proxies_->vm_by_name(name);
-        vm.Stop(request.force, request.timeout_s, interactive_);
+        vm.Stop(request.force, request.timeout_s.value_or(kStopTimeoutDefault), interactive_);
         return vm_json_from_properties(vm.properties());
     });
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ struct CreateRequest {
 
 struct StopRequest {
     bool force = false;
-    uint32_t timeout_s = 0;  // 0: the service's default
+    // nullopt: the service's default; with force, 0 kills at once.
+    std::optional<uint32_t> timeout_s;
 };
 
 struct ExecRequest {

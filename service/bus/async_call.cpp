@@ -17,4 +17,17 @@ sdbus::Error current_exception_as_dbus_error() {
     }
 }
 
+sdbus::Error as_dbus_error(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (...) {
+        return current_exception_as_dbus_error();
+    }
+}
+
+sdbus::Error shutting_down_error() {
+    return sdbus::Error(std::string(error_kind(Errc::Unavailable).dbus_name),
+                        "minionsd is shutting down; try again when it is back");
+}
+
 }  // namespace minions::bus

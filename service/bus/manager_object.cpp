@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "async_call.hpp"
+#include "caller.hpp"
 #include "minions/version.hpp"
 #include "vm_properties.hpp"
 
@@ -66,10 +67,15 @@ ManagerObject::Snapshot ManagerObject::snapshot_named(const std::string& name) {
 void ManagerObject::Create(sdbus::Result<sdbus::ObjectPath>&& result, std::string name, uint32_t cpus,
                            uint32_t memory_mb, std::string ssh_key, bool interactive) {
     lifecycle::CreateRequest request{std::move(name), cpus, memory_mb, std::move(ssh_key)};
-    auto auth = context_.authorizer.for_call(current_caller(getObject()), actions::kCreate, "create", interactive);
-    run_async(context_.pool, std::move(result), [m = &context_.manager, request = std::move(request), auth] {
-        return sdbus::ObjectPath(vm_object_path(m->create(request, auth).id));
-    });
+    AuthRequest ask;
+    ask.bus_name = current_caller(getObject()).bus_name;
+    ask.action_id = std::string(actions::kCreate);
+    ask.verb = "create";
+    ask.interactive = interactive;
+    auto* m = &context_.manager;
+    run_authorized(
+        context_, std::move(result), std::move(ask), [m, request] { return m->check_create(request); },
+        [m, request] { return sdbus::ObjectPath(vm_object_path(m->create(request).id)); });
 }
 
 // The read methods answer from the in-memory mirror, with no polkit round trip.

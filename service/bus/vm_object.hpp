@@ -2,6 +2,7 @@
 // org.minions.VM: one D-Bus object per VM at /org/minions/vm/<id>. Properties
 // are served from a snapshot the lifecycle keeps current (no store access on
 // the bus thread); methods hand their work to the worker pool.
+#include <memory>
 #include <mutex>
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -12,7 +13,8 @@
 namespace minions::bus {
 
 class VmObject final
-    : public sdbus::AdaptorInterfaces<org::minions::VM_adaptor, sdbus::ManagedObject_adaptor, sdbus::Properties_adaptor> {
+    : public sdbus::AdaptorInterfaces<org::minions::VM_adaptor, sdbus::ManagedObject_adaptor, sdbus::Properties_adaptor>,
+      public std::enable_shared_from_this<VmObject> {
 public:
     VmObject(sdbus::IConnection& connection, Context context, const Vm& vm);
     ~VmObject();
@@ -22,7 +24,9 @@ public:
 
 private:
     Vm snapshot() const;
-    lifecycle::Authorize authorize(std::string_view action_id, const char* verb, bool interactive);
+    std::shared_ptr<VmObject> self();
+    // What polkit is asked for this call (the VM's name and id are filled in after validation).
+    AuthRequest ask(std::string_view action_id, const char* verb, bool interactive);
 
     void Start(sdbus::Result<>&& result, bool interactive) override;
     void Stop(sdbus::Result<>&& result, bool force, uint32_t timeout_s, bool interactive) override;

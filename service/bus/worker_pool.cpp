@@ -7,6 +7,7 @@ WorkerPool::WorkerPool(unsigned threads) {
 }
 
 WorkerPool::~WorkerPool() {
+    drain(std::chrono::milliseconds::max());
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -15,12 +16,25 @@ WorkerPool::~WorkerPool() {
     for (auto& t : threads_) t.join();
 }
 
-void WorkerPool::post(std::function<void()> work) {
+bool WorkerPool::post(std::function<void()> work) {
     {
         std::lock_guard lock(mutex_);
+        if (draining_) return false;
         queue_.push_back(std::move(work));
     }
     wake_.notify_one();
+    return true;
+}
+
+bool WorkerPool::drain(std::chrono::milliseconds bound) {
+    std::unique_lock lock(mutex_);
+    draining_ = true;
+    auto done = [this] { return queue_.empty() && running_ == 0; };
+    if (bound == std::chrono::milliseconds::max()) {
+        idle_.wait(lock, done);
+        return true;
+    }
+    return idle_.wait_for(lock, bound, done);
 }
 
 void WorkerPool::run() {
@@ -32,8 +46,14 @@ void WorkerPool::run() {
             if (queue_.empty()) return;
             work = std::move(queue_.front());
             queue_.pop_front();
+            ++running_;
         }
         work();
+        {
+            std::lock_guard lock(mutex_);
+            --running_;
+        }
+        idle_.notify_all();
     }
 }
 

@@ -127,6 +127,8 @@ const std::map<std::string, std::map<std::string, Setter>, std::less<>>& schema(
               [](Config& c, std::string_view v) { c.stop_timeout = std::chrono::seconds(parse_count(v, kMaxSeconds)); }},
              {"exec_timeout",
               [](Config& c, std::string_view v) { c.exec_timeout = std::chrono::seconds(parse_count(v, kMaxSeconds)); }},
+             {"auth_timeout",
+              [](Config& c, std::string_view v) { c.auth_timeout = std::chrono::seconds(parse_count(v, kMaxSeconds)); }},
          }},
     };
     return table;

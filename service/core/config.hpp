@@ -40,6 +40,8 @@ struct Config {
     std::chrono::seconds agent_ready_timeout{120};
     std::chrono::seconds stop_timeout{30};
     std::chrono::seconds exec_timeout{60};
+    // How long an interactive polkit check (a password prompt) may stay open.
+    std::chrono::seconds auth_timeout{300};
 
     std::filesystem::path state_db() const { return state_dir / "state.db"; }
 

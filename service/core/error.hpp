@@ -21,7 +21,7 @@ enum class Errc {
     Timeout,           // an operation ran past its deadline
     AccessDenied,      // polkit said no (or could not answer)
     Unauthorized,      // REST: missing or wrong bearer token
-    Unavailable,       // clients: minionsd is not on the bus (never sent by it)
+    Unavailable,       // minionsd is not on the bus, or is shutting down
     Internal,          // store, filesystem, network setup
 };
 

@@ -9,6 +9,10 @@
 
 namespace minions {
 
+// Stop's timeout_s on D-Bus that means "the service's configured default"
+// (org.minions.VM.xml); 0 with force kills at once.
+inline constexpr uint32_t kStopTimeoutDefault = UINT32_MAX;
+
 enum class VmStatus { Creating, Starting, Running, Restarting, Stopping, Stopped, Error };
 
 std::string_view to_string(VmStatus status);

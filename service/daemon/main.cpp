@@ -3,6 +3,7 @@
 // (Type=dbus, sd_notify readiness) and without it alike.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "lifecycle/manager.hpp"
 #include "minions/version.hpp"
 #include "net/net.hpp"
+#include "polkit/authority.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -33,8 +35,8 @@ Config load_config(const std::string& path, bool explicit_path) {
     return Config::load(path);
 }
 
-// Signals are blocked in every thread and taken by one waiter, which ends the
-// bus loop: the daemon exits and leaves its VMs running.
+// Signals are blocked in every thread and taken by one waiter, which shuts
+// the daemon down: the daemon exits and leaves its VMs running.
 sigset_t block_termination_signals() {
     sigset_t set;
     sigemptyset(&set);
@@ -44,6 +46,9 @@ sigset_t block_termination_signals() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     return set;
 }
+
+// Operations running at SIGTERM get this long to finish or roll back.
+constexpr auto kShutdownBound = std::chrono::seconds(60);
 
 int run(const Config& config) {
     sigset_t signals = block_termination_signals();
@@ -57,29 +62,33 @@ int run(const Config& config) {
     manager.reconcile();
 
     auto connection = sdbus::createSystemBusConnection();
-    auto authorizer = bus::make_polkit_authorizer();
+    Authority authority(config.auth_timeout);
     bus::WorkerPool pool(16);
-    bus::ManagerObject root(*connection, bus::Context{manager, *authorizer, pool});
-    for (const Vm& vm : manager.list()) root.vm_added(vm);
-    manager.set_observer(&root);
+    auto root = std::make_unique<bus::ManagerObject>(*connection, bus::Context{manager, authority, pool});
+    for (const Vm& vm : manager.list()) root->vm_added(vm);
+    manager.set_observer(root.get());
     connection->requestName(bus::kBusName);
 
     std::atomic<bool> stopping = false;
-    std::thread liveness([&] {
-        while (!stopping) {
-            for (int i = 0; i < 20 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            try {
-                manager.check_liveness();
-            } catch (const std::exception& e) {
-                log_warning(std::string("liveness check failed: ") + e.what());
-            }
-        }
-    });
+    std::thread supervisor([&] { manager.supervise(stopping); });
+    // Shutdown, in the order that leaves no call unanswered and nothing in
+    // use after it is freed: refuse what comes (Unavailable), cancel pending
+    // polkit checks, let running operations finish or roll back while the bus
+    // loop still carries their replies and signals, then leave the loop.
     std::thread signal_waiter([&] {
         int signal = 0;
         sigwait(&signals, &signal);
-        log_info(std::string("received ") + strsignal(signal) + "; exiting, VMs keep running");
-        stopping = true;
+        if (!stopping.exchange(true))
+            log_info(std::string("received ") + strsignal(signal) + "; finishing running operations, VMs keep running");
+        sd_notify(0, "STOPPING=1");
+        Authority::shutdown();
+        if (!pool.drain(kShutdownBound)) {
+            // Like a crash at that point: the next start's reconcile() finishes
+            // or rolls back what is left.
+            log_error("operations still running after " + std::to_string(kShutdownBound.count()) +
+                      " s; exiting without them");
+            std::_Exit(EXIT_FAILURE);
+        }
         connection->leaveEventLoop();
     });
 
@@ -88,11 +97,12 @@ int run(const Config& config) {
              (config.netns.empty() ? "" : ", network namespace " + config.netns));
     sd_notify(0, "READY=1");
     connection->enterEventLoop();
-    sd_notify(0, "STOPPING=1");
+    // The loop also ends when the bus goes away: shut down the same way.
     if (!stopping.exchange(true)) pthread_kill(signal_waiter.native_handle(), SIGTERM);
-    liveness.join();
     signal_waiter.join();
+    supervisor.join();
     manager.set_observer(nullptr);
+    root.reset();
     return 0;
 }
 

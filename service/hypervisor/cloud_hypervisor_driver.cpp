@@ -43,14 +43,15 @@ std::vector<std::string> CloudHypervisorDriver::argv(const LaunchSpec& spec) con
     return a;
 }
 
-Process CloudHypervisorDriver::launch(const LaunchSpec& spec) {
+Process CloudHypervisorDriver::launch(const LaunchSpec& spec,
+                                      const std::function<void(const Process&)>& on_spawned) {
     if (find_program(binary_).empty())
         throw Error{Errc::HypervisorFailed, "Cloud Hypervisor binary '" + binary_.string() +
                                                 "' not found; install it or set cloud_hypervisor_binary"};
     auto command = argv(spec);
     prepare_socket_dir(spec, {kApiSocket, kVsockSocket});
     auto log = vmm_log_path(spec);
-    auto process = spawn_detached(command, log);
+    auto process = spawn_vmm(command, log, on_spawned);
     ChClient api(spec.socket_dir / kApiSocket, std::chrono::seconds(2));
     bool boot_requested = false;
     wait_ready(process, log, launch_timeout, "cloud-hypervisor", [&] {

@@ -16,7 +16,8 @@ public:
     explicit CloudHypervisorDriver(std::filesystem::path binary);
 
     std::string_view kind() const override { return "cloud-hypervisor"; }
-    Process launch(const LaunchSpec& spec) override;
+    using Hypervisor::launch;
+    Process launch(const LaunchSpec& spec, const std::function<void(const Process&)>& on_spawned) override;
     void reboot(const LaunchSpec& spec) override;
     void power_button(const LaunchSpec& spec) override;
     void kill(const LaunchSpec& spec, const Process& process,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,8 +52,16 @@ public:
     virtual ~Hypervisor() = default;
     virtual std::string_view kind() const = 0;  // "qemu" or "cloud-hypervisor"
 
-    // Starts the VMM and returns once its control API answers.
-    virtual Process launch(const LaunchSpec& spec) = 0;
+    // Starts the VMM and returns once its control API answers. `on_spawned`
+    // (if set) is called as soon as the process exists, before anything
+    // waits on it, so the caller records its identity before a crash could
+    // lose it. If on_spawned throws, the VMM is killed and the exception
+    // propagates. A launch that fails later has still called on_spawned: its
+    // VMM has then exited or been killed.
+    virtual Process launch(const LaunchSpec& spec, const std::function<void(const Process&)>& on_spawned) = 0;
+    // For callers with nothing to record early. Drivers declare
+    // `using Hypervisor::launch;` so their override does not hide it.
+    Process launch(const LaunchSpec& spec) { return launch(spec, {}); }
     // Hard reset of the guest inside the same VMM process.
     virtual void reboot(const LaunchSpec& spec) = 0;
     // ACPI power button: asks the guest to shut down.

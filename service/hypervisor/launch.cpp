@@ -21,6 +21,23 @@ void prepare_socket_dir(const LaunchSpec& spec, std::initializer_list<const char
     for (const char* name : sockets) std::filesystem::remove(spec.socket_dir / name, ec);
 }
 
+Process spawn_vmm(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                  const std::function<void(const Process&)>& on_spawned) {
+    auto process = spawn_detached(argv, log);
+    if (!on_spawned) return process;
+    try {
+        on_spawned(process);
+    } catch (...) {
+        // Nobody will know this VMM: it must not outlive the launch. Gone,
+        // not just signalled, so the caller's undo (TAP, sockets) does not
+        // race a dying VMM.
+        kill_hard(process);
+        wait_gone(process, std::chrono::seconds(5));
+        throw;
+    }
+    return process;
+}
+
 void wait_ready(const Process& process, const std::filesystem::path& log, std::chrono::milliseconds timeout,
                 const std::string& program, const std::function<bool()>& probe) {
     auto deadline = std::chrono::steady_clock::now() + timeout;

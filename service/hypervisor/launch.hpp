@@ -1,11 +1,13 @@
 #pragma once
 // Steps every driver's launch shares: a clean socket directory, the VMM's own
-// log beside the serial log, and waiting for the control API to answer while
-// watching that the process has not died.
+// log beside the serial log, handing the new process to the caller before
+// anything waits, and waiting for the control API to answer while watching
+// that the process has not died.
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "hypervisor/hypervisor.hpp"
 
@@ -17,6 +19,11 @@ std::filesystem::path vmm_log_path(const LaunchSpec& spec);
 // Creates the socket directory and removes the given stale sockets a dead
 // VMM left behind (a VMM refuses to bind over them).
 void prepare_socket_dir(const LaunchSpec& spec, std::initializer_list<const char*> sockets);
+
+// spawn_detached, then `on_spawned` (if set) with the new process. If it
+// throws, the process is killed (and gone) before the exception propagates.
+Process spawn_vmm(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                  const std::function<void(const Process&)>& on_spawned);
 
 // Calls `probe` until it returns true. If the process exits first, or the
 // deadline passes (the process is then killed), throws Error{HypervisorFailed}

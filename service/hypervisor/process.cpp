@@ -1,7 +1,6 @@
 #include "hypervisor/process.hpp"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,6 +13,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -68,12 +68,41 @@ void write_record(int fd, char tag, int32_t value) {
     } while (n < 0 && errno == EINTR);
 }
 
+// The descriptors a launch's children need: everything else is closed first
+// thing after each fork. O_CLOEXEC alone is not enough when several threads
+// launch at once: a child that blocks before exec (the VMM waits on its go
+// pipe) would keep another launch's go write end open, each VMM waiting for
+// an EOF the other one holds, and keep that launch's status write end open
+// so its parent never sees EOF either. Closing at once leaves a window of a
+// few instructions between fork and close_range, in which nothing blocks.
+struct ChildFds {
+    int null_fd, log_fd, status_fd, go_fd;
+};
+
+// close_range over the gaps of the sorted keep-list, descriptors 0-2 kept:
+// plain syscalls, no allocation, so safe between fork and exec.
+void close_all_but(const ChildFds& fds) {
+    std::array<int, 4> keep{fds.null_fd, fds.log_fd, fds.status_fd, fds.go_fd};
+    for (std::size_t i = 1; i < keep.size(); ++i)
+        for (std::size_t j = i; j > 0 && keep[j - 1] > keep[j]; --j) std::swap(keep[j - 1], keep[j]);
+    unsigned next = 3;
+    for (int fd : keep) {
+        auto kept = static_cast<unsigned>(fd);
+        if (fd < 0 || kept < next) continue;  // among 0-2, or listed twice
+        if (kept > next) syscall(SYS_close_range, next, kept - 1, 0u);
+        next = kept + 1;
+    }
+    syscall(SYS_close_range, next, ~0u, 0u);
+}
+
 // Async-signal-safe preparation of the VMM process image, then exec.
-[[noreturn]] void exec_child(char* const* argv, int null_fd, int log_fd, int status_fd, int go_fd) {
+[[noreturn]] void exec_child(char* const* argv, const ChildFds& fds) {
+    // Again, so the long-lived VMM holds only these whatever the middle child did.
+    close_all_but(fds);
     // Wait for the daemon to record our start time: until then we cannot
     // exit and be reaped, so the identity it stores is certainly ours.
     char go;
-    while (::read(go_fd, &go, 1) < 0 && errno == EINTR) {
+    while (::read(fds.go_fd, &go, 1) < 0 && errno == EINTR) {
     }
     sigset_t none;
     sigemptyset(&none);
@@ -83,16 +112,15 @@ void write_record(int fd, char tag, int32_t value) {
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
-    if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
-        dup2(log_fd, STDERR_FILENO) < 0) {
-        write_record(status_fd, 'E', errno);
+    if (dup2(fds.null_fd, STDIN_FILENO) < 0 || dup2(fds.log_fd, STDOUT_FILENO) < 0 ||
+        dup2(fds.log_fd, STDERR_FILENO) < 0) {
+        write_record(fds.status_fd, 'E', errno);
         _exit(127);
     }
-    // Every other descriptor of the daemon (store, bus, sockets) closes on
-    // exec; the status pipe stays usable until then to report exec errors.
-    syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+    // The kept descriptors are all O_CLOEXEC: the status pipe stays usable
+    // to report an exec error, and closes (EOF for the daemon) on success.
     execv(argv[0], argv);
-    write_record(status_fd, 'E', errno);
+    write_record(fds.status_fd, 'E', errno);
     _exit(127);
 }
 
@@ -138,13 +166,13 @@ Process spawn_detached(const std::vector<std::string>& argv, const std::filesyst
         fail(std::string("cannot create a pipe: ") + std::strerror(err));
     }
 
+    const ChildFds child_fds{null_fd, log_fd, status_pipe[1], go_pipe[0]};
     pid_t middle = ::fork();
     if (middle == 0) {
-        ::close(status_pipe[0]);
-        ::close(go_pipe[1]);
+        close_all_but(child_fds);  // first: see ChildFds
         ::setsid();  // own session: no signals from the daemon's terminal or group
         pid_t vmm = ::fork();
-        if (vmm == 0) exec_child(cargv.data(), null_fd, log_fd, status_pipe[1], go_pipe[0]);
+        if (vmm == 0) exec_child(cargv.data(), child_fds);
         write_record(status_pipe[1], vmm < 0 ? 'E' : 'P', vmm < 0 ? errno : vmm);
         _exit(0);  // the VMM is orphaned now and re-parented to init
     }
@@ -177,6 +205,8 @@ Process spawn_detached(const std::vector<std::string>& argv, const std::filesyst
     if (process.pid > 0) process.start_time = process_start_time(process.pid);
     ::close(go_pipe[1]);
     // Then EOF on the status pipe: the exec succeeded (CLOEXEC) or failed.
+    // Only this launch's children hold its write end for longer than the
+    // instant before close_all_but, so no other launch can delay the EOF.
     while (read_record(rec))
         if (rec.tag == 'E') exec_errno = rec.value;
     ::close(status_pipe[0]);

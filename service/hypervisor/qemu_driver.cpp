@@ -82,13 +82,13 @@ std::vector<std::string> QemuDriver::argv(const LaunchSpec& spec) const {
     return a;
 }
 
-Process QemuDriver::launch(const LaunchSpec& spec) {
+Process QemuDriver::launch(const LaunchSpec& spec, const std::function<void(const Process&)>& on_spawned) {
     if (find_program(binary_).empty())
         throw Error{Errc::HypervisorFailed, "QEMU binary '" + binary_.string() +
                                                 "' not found; install qemu-system-x86 or set qemu_binary"};
     prepare_socket_dir(spec, {kQmpSocket, kAgentSocket});
     auto log = vmm_log_path(spec);
-    auto process = spawn_detached(argv(spec), log);
+    auto process = spawn_vmm(argv(spec), log, on_spawned);
     wait_ready(process, log, launch_timeout, "QEMU", [&] {
         try {
             QmpClient client(spec.socket_dir / kQmpSocket, call_timeout);

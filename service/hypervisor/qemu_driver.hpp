@@ -22,7 +22,8 @@ public:
     QemuDriver(std::filesystem::path binary, std::string accel);
 
     std::string_view kind() const override { return "qemu"; }
-    Process launch(const LaunchSpec& spec) override;
+    using Hypervisor::launch;
+    Process launch(const LaunchSpec& spec, const std::function<void(const Process&)>& on_spawned) override;
     void reboot(const LaunchSpec& spec) override;
     void power_button(const LaunchSpec& spec) override;
     void kill(const LaunchSpec& spec, const Process& process,

@@ -3,6 +3,7 @@
 // a host reboot or a VMM that died on its own.
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
 #include "log.hpp"
@@ -54,16 +55,33 @@ void Manager::reconcile() {
             break;
         case VmStatus::Running:
         case VmStatus::Restarting:
-        case VmStatus::Stopping:
             if (alive) {
                 log_info("reconcile: re-adopting running VM " + vm.name + " (pid " + std::to_string(vm.pid) + ")");
                 if (vm.status != VmStatus::Running) store_.set_status(vm.id, VmStatus::Running);
+                watcher_->watch(vm.id, {static_cast<pid_t>(vm.pid), vm.pid_start_time});
+                undo_interrupted_freeze(vm);
                 live_taps.insert(tap_name(vm.name));
             } else {
                 log_warning("reconcile: the hypervisor of " + vm.name + " died; marking it error");
                 release_resources(vm);
                 store_.set_process(vm.id, 0, 0);
                 store_.set_status(vm.id, VmStatus::Error);
+            }
+            break;
+        case VmStatus::Stopping:
+            // The daemon died during a stop. A VMM that is gone, or whose guest
+            // is off, powered off as asked; one whose guest still runs never
+            // got as far: it stays running.
+            if (alive && !guest_powered_off(vm)) {
+                log_warning("reconcile: the stop of " + vm.name + " was interrupted; it is still running");
+                store_.set_status(vm.id, VmStatus::Running);
+                watcher_->watch(vm.id, {static_cast<pid_t>(vm.pid), vm.pid_start_time});
+                live_taps.insert(tap_name(vm.name));
+            } else {
+                log_info("reconcile: finishing the interrupted stop of " + vm.name);
+                release_resources(vm);
+                store_.set_process(vm.id, 0, 0);
+                store_.set_status(vm.id, VmStatus::Stopped);
             }
             break;
         case VmStatus::Stopped:
@@ -88,22 +106,79 @@ void Manager::reconcile() {
     }
 }
 
+bool Manager::guest_powered_off(const Vm& vm) {
+    try {
+        return hypervisor_.info(launch_spec(config_, vm)).value("state", "") == "Shutdown";
+    } catch (const Error&) {
+        return false;  // no answer: treat it as running, a stop can be asked again
+    }
+}
+
 void Manager::check_liveness() {
-    for (Vm vm : store_.list()) {
-        if (vm.status != VmStatus::Running || vmm_alive(vm)) continue;
-        try {
-            auto lock = locks_.acquire(vm.id, vm.name, "liveness check");
-            auto current = store_.find_by_id(vm.id);
-            if (!current || current->status != VmStatus::Running || vmm_alive(*current)) continue;
-            vm = *current;
-            log_warning("the hypervisor of " + vm.name + " died; marking it error");
-            release_resources(vm);
-            store_.set_process(vm.id, 0, 0);
-            vm.pid = 0;
-            vm.pid_start_time = 0;
-            set_status(vm, VmStatus::Error);
-        } catch (const Error& e) {
-            if (e.code() != Errc::Busy) log_warning(std::string("liveness check: ") + e.what());
+    for (const Vm& vm : store_.list())
+        if (vm.status == VmStatus::Running && !vmm_alive(vm)) mark_dead(vm.id);
+}
+
+void Manager::vmm_exited(const std::string& id) {
+    {
+        std::lock_guard lock(exited_mutex_);
+        exited_.insert(id);
+    }
+    exited_changed_.notify_all();
+}
+
+bool Manager::mark_dead(const std::string& id) {
+    try {
+        auto current = store_.find_by_id(id);
+        if (!current) return true;
+        auto lock = locks_.acquire(current->id, current->name, "supervision");
+        current = store_.find_by_id(id);
+        if (!current || current->status != VmStatus::Running || vmm_alive(*current)) return true;
+        Vm vm = *current;
+        log_warning("the hypervisor of " + vm.name + " died; marking it error");
+        release_resources(vm);
+        forget_process(vm);
+        set_status(vm, VmStatus::Error);
+    } catch (const Error& e) {
+        // A busy VM is being worked on; that operation sees the death itself,
+        // and the exit is looked at again once it is done.
+        if (e.code() == Errc::Busy) return false;
+        log_warning(std::string("supervision: ") + e.what());
+    }
+    return true;
+}
+
+void Manager::supervise(const std::atomic<bool>& stopping) {
+    constexpr auto kSweep = std::chrono::seconds(2);
+    constexpr auto kBusyRetry = std::chrono::milliseconds(100);
+    auto next_sweep = std::chrono::steady_clock::now() + kSweep;
+    while (!stopping) {
+        std::set<std::string> exited;
+        {
+            std::unique_lock lock(exited_mutex_);
+            exited_changed_.wait_for(lock, exited_.empty() ? kBusyRetry * 5 : kBusyRetry,
+                                     [&] { return stopping || !exited_.empty(); });
+            exited.swap(exited_);
+        }
+        std::set<std::string> busy;
+        for (const std::string& id : exited)
+            if (!mark_dead(id)) busy.insert(id);
+        if (!busy.empty()) {
+            {
+                std::lock_guard lock(exited_mutex_);
+                exited_.merge(busy);
+            }
+            std::this_thread::sleep_for(kBusyRetry);
+        }
+        if (std::chrono::steady_clock::now() >= next_sweep) {
+            // Behind the pidfds: a VMM adopted before supervision started, or
+            // one whose exit was missed, is still found.
+            try {
+                check_liveness();
+            } catch (const std::exception& e) {
+                log_warning(std::string("liveness check failed: ") + e.what());
+            }
+            next_sweep = std::chrono::steady_clock::now() + kSweep;
         }
     }
 }

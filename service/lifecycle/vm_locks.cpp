@@ -3,12 +3,19 @@
 #include "core/error.hpp"
 
 namespace minions::lifecycle {
+namespace {
+
+Error busy_error(const std::string& name, const std::string& operation) {
+    return Error(Errc::Busy, "VM '" + name + "' is busy (" + operation + " in progress); try again when it is done");
+}
+
+}  // namespace
 
 VmLocks::Guard VmLocks::acquire(const std::string& id, const std::string& name, const std::string& operation) {
     std::lock_guard lock(mutex_);
     auto [it, inserted] = held_.emplace(id, operation);
     if (!inserted)
-        throw Error(Errc::Busy, "VM '" + name + "' is busy (" + it->second + " in progress); try again when it is done");
+        throw busy_error(name, it->second);
     return Guard(*this, id);
 }
 
@@ -18,8 +25,13 @@ VmLocks::Guard VmLocks::acquire_within(const std::string& id, const std::string&
     released_.wait_for(lock, timeout, [&] { return !held_.contains(id); });
     auto [it, inserted] = held_.emplace(id, operation);
     if (!inserted)
-        throw Error(Errc::Busy, "VM '" + name + "' is busy (" + it->second + " in progress); try again when it is done");
+        throw busy_error(name, it->second);
     return Guard(*this, id);
+}
+
+void VmLocks::refuse_if_busy(const std::string& id, const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    if (auto it = held_.find(id); it != held_.end()) throw busy_error(name, it->second);
 }
 
 bool VmLocks::busy(const std::string& id) const {

@@ -35,6 +35,9 @@ public:
     Guard acquire_within(const std::string& id, const std::string& name, const std::string& operation,
                          std::chrono::milliseconds timeout);
     bool busy(const std::string& id) const;
+    // Throws the Busy error acquire() would, without taking the lock: for
+    // validation, which comes before polkit and so before the lock.
+    void refuse_if_busy(const std::string& id, const std::string& name) const;
 
 private:
     void release(const std::string& id);

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +101,9 @@ int main(int argc, char** argv) {
     for (const auto& disk : options.disks)
         if (!check_file(disk, "disk image")) return 1;
     ::signal(SIGPIPE, SIG_IGN);
+    // A slow VMM start: the API socket appears only after this delay.
+    if (const char* delay = std::getenv("MINIONS_CH_DOUBLE_API_DELAY_MS"))
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(delay)));
 
     int api = listen_on(options.api_socket);
     if (api < 0) {

@@ -59,6 +59,12 @@ TEST(CliParse, StopTakesForceAndTimeout) {
     EXPECT_EQ(inv.global.timeout_s, 5u);
 }
 
+TEST(CliParse, StopWithoutTimeoutLeavesItToTheService) {
+    // --force alone is graceful first, killing only after the service's own timeout.
+    EXPECT_EQ(parse_ok({"stop", "web", "--force"}).global.timeout_s, std::nullopt);
+    EXPECT_EQ(parse_ok({"stop", "web", "--force", "--timeout", "0"}).global.timeout_s, 0u);
+}
+
 TEST(CliParse, RenameAndCopyTakeTheirNames) {
     auto rename = parse_ok({"rename", "old", "new"});
     EXPECT_EQ(rename.name, "old");

@@ -17,8 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "cli/terminal.hpp"
 #include "rest/rest_server_fixture.hpp"
@@ -43,13 +46,15 @@ void point_default_bus_at(const fs::path& bus_socket) {
 
 class PolkitPrompt : public ServiceTest {
 protected:
-    static void SetUpTestSuite() {
-        ServiceTest::SetUpTestSuite();
+    static void SetUpTestSuite() { set_up_with(Options{}); }
+    static void set_up_with(const Options& options) {
+        start_service(options);
         user_ = new Identity(ensure_user(kUser, {}));
         run_checked({"sh", "-c", "echo '" + kUser + ":" + kPassword + "' | chpasswd"});
         bus().install_rules("40-minions-test-password.rules",
                             "polkit.addRule(function(action, subject) {\n"
-                            "  if (action.id == 'org.minions.create' && subject.user == '" + kUser + "')\n"
+                            "  if ((action.id == 'org.minions.create' || action.id == 'org.minions.power') &&\n"
+                            "      subject.user == '" + kUser + "')\n"
                             "    return polkit.Result.AUTH_SELF;\n"
                             "});\n");
         // The build tree may be private to root (a mktemp -d clone): the
@@ -74,7 +79,15 @@ protected:
     // password prompt with `password` (after 0.7 s, slower than the CLI's
     // progress polling, so a progress line drawn over the prompt would show).
     static TerminalSession create_at_terminal(const std::string& name, const std::string& password) {
+        return at_terminal({"create", name}, password);
+    }
+
+    // `minions ARGS...` typed by the user at a terminal; an empty `password`
+    // leaves the prompt open until `deadline`, when the CLI is killed.
+    static TerminalSession at_terminal(const std::vector<std::string>& args, const std::string& password,
+                                       std::chrono::seconds deadline = std::chrono::seconds(90)) {
         TerminalOptions options;
+        options.deadline = deadline;
         options.in_child = [bus_socket = bus().dir() / "system_bus_socket", who = *user_] {
             point_default_bus_at(bus_socket);
             // The terminal belongs to the user, as a login's would.
@@ -82,9 +95,13 @@ protected:
             drop_to(who);
             ::setenv("HOME", "/nonexistent", 1);
         };
-        options.prompt = "Password: ";
-        options.answer = password;
-        return run_on_terminal({(*cli_dir_ / "minions").string(), "create", name}, options);
+        if (!password.empty()) {
+            options.prompt = "Password: ";
+            options.answer = password;
+        }
+        std::vector<std::string> argv{(*cli_dir_ / "minions").string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_on_terminal(argv, options);
     }
 
     static Identity* user_;
@@ -113,6 +130,62 @@ TEST_F(PolkitPrompt, AWrongPasswordIsRefusedWithExit4AndCreatesNothing) {
     EXPECT_NE(s.screen.find("AUTHENTICATION FAILED"), std::string::npos) << s.screen;
     EXPECT_EQ(s.screen.find("Creating pw-bad"), std::string::npos) << s.screen;
     EXPECT_EQ(try_get_vm("pw-bad").error_name, "org.minions.Error.NotFound");
+}
+
+// polkit is asked before the VM's lock is taken and without a worker waiting:
+// a prompt left open holds nothing, has a deadline, and ends with its caller.
+class HeldPrompt : public PolkitPrompt {
+protected:
+    static constexpr unsigned kAuthTimeout = 8;
+    static void SetUpTestSuite() {
+        Options options;
+        options.auth_timeout_s = kAuthTimeout;
+        set_up_with(options);
+    }
+};
+
+TEST_F(HeldPrompt, AnOpenPromptHoldsNothingAndTimesOutToNo) {
+    create("held-a");
+    std::atomic<bool> answered{false};
+    TerminalSession s;
+    std::thread user([&] {
+        s = at_terminal({"restart", "held-a"}, "");
+        answered = true;
+    });
+    // Long enough for the CLI, its agent and polkitd to put the prompt up.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    // Meanwhile root stops the very VM the prompt is about, and creates another.
+    Outcome stopped = call_vm("held-a", "Stop", [](sdbus::MethodCall& m) { m << true << uint32_t{0} << false; });
+    Outcome created = try_create("held-b");
+    EXPECT_FALSE(answered) << "both calls were meant to finish while the prompt was open";
+    user.join();
+    EXPECT_TRUE(stopped.ok) << stopped.error_name << ": " << stopped.error_message;
+    EXPECT_TRUE(created.ok) << created.error_name << ": " << created.error_message;
+    EXPECT_NE(s.screen.find("Password: "), std::string::npos) << s.screen;
+    EXPECT_EQ(s.exit_code, 4) << s.screen;
+    EXPECT_NE(s.screen.find("no answer to the password prompt within " + std::to_string(kAuthTimeout) + " s"),
+              std::string::npos)
+        << s.screen;
+    EXPECT_EQ(str(get_vm("held-a").at("Status")), "stopped");
+}
+
+TEST_F(HeldPrompt, ClosingTheCallersConnectionCancelsItsPrompt) {
+    create("gone-a");
+    auto log_size = fs::exists(daemon_log()) ? fs::file_size(daemon_log()) : 0;
+    // Killed at the deadline, with the prompt still open.
+    TerminalSession s = at_terminal({"restart", "gone-a"}, "", std::chrono::seconds(4));
+    EXPECT_EQ(s.exit_code, -1) << s.screen;
+    EXPECT_NE(s.screen.find("Password: "), std::string::npos) << s.screen;
+    bool cancelled = false;
+    for (int i = 0; i < 50 && !cancelled; ++i) {
+        std::ifstream log(daemon_log());
+        log.seekg(static_cast<std::streamoff>(log_size));
+        std::string tail((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+        cancelled = tail.find("(restart VM 'gone-a'): the caller went away") != std::string::npos;
+        if (!cancelled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(cancelled) << "minionsd did not cancel the check when its caller went away";
+    EXPECT_EQ(str(get_vm("gone-a").at("Status")), "running");
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ TEST(Config, EmptyTextGivesTheDocumentedDefaults) {
     EXPECT_EQ(c.agent_ready_timeout, 120s);
     EXPECT_EQ(c.stop_timeout, 30s);
     EXPECT_EQ(c.exec_timeout, 60s);
+    EXPECT_EQ(c.auth_timeout, 300s);
 }
 
 TEST(Config, ReadsEveryKey) {
@@ -79,6 +80,7 @@ max_memory_mb = 2048
 agent_ready_timeout = 10
 stop_timeout = 5
 exec_timeout = 7
+auth_timeout = 9
 )");
     EXPECT_EQ(c.state_dir, "/srv/m");
     EXPECT_EQ(c.vms_dir, "/srv/m/vms");
@@ -100,6 +102,7 @@ exec_timeout = 7
     EXPECT_EQ(c.agent_ready_timeout, 10s);
     EXPECT_EQ(c.stop_timeout, 5s);
     EXPECT_EQ(c.exec_timeout, 7s);
+    EXPECT_EQ(c.auth_timeout, 9s);
 }
 
 TEST(Config, IgnoresCommentsBlankLinesAndSpacing) {

@@ -235,5 +235,26 @@ TEST_F(ServiceQemu, CopyOfARunningVmIsAConsistentIndependentGuestAndDestroyRemov
     EXPECT_TRUE(list_vms().empty());
 }
 
+TEST_F(ServiceQemu, AForcedStopAfterAGracefulAttemptKeepsWhatTheGuestWrote) {
+    create_vm("forced");
+    // Without acpid the guest ignores the power button: the stop has to kill.
+    exec("forced", "killall", {"acpid"});
+    // Written to the page cache only: ext4 would keep it there for up to 30 s.
+    exec("forced", "sh", {"-c", "echo still-here > /root/written-before-stop"});
+    const auto log_size = fs::exists(daemon_log()) ? fs::file_size(daemon_log()) : 0;
+    // --force without --timeout would wait stop_timeout; 3 s is enough to show the order.
+    Outcome stopped = call_vm("forced", "Stop", [](sdbus::MethodCall& m) { m << true << uint32_t{3} << false; });
+    ASSERT_TRUE(stopped.ok) << stopped.error_name << ": " << stopped.error_message;
+    std::ifstream log(daemon_log());
+    log.seekg(static_cast<std::streamoff>(log_size));
+    std::string tail((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(tail, HasSubstr("no power-off within 3 s; killing its VMM")) << "the stop was meant to be forced";
+    EXPECT_EQ(str(get_vm("forced").at("Status")), "stopped");
+
+    Outcome started = start("forced");
+    ASSERT_TRUE(started.ok) << started.error_name << ": " << started.error_message << "\n" << logs("forced");
+    EXPECT_EQ(exec("forced", "cat", {"/root/written-before-stop"}).out, "still-here\n");
+}
+
 }  // namespace
 }  // namespace minions::test

@@ -18,7 +18,7 @@ protected:
     void SetUp() override {
         for (const char* name : {"MINIONS_CH_DOUBLE_FAIL", "MINIONS_CH_DOUBLE_DIE", "MINIONS_CH_DOUBLE_HANG",
                                  "MINIONS_CH_DOUBLE_AGENT", "MINIONS_CH_DOUBLE_AGENT_SOCKET",
-                                 "MINIONS_CH_DOUBLE_IGNORE_POWER_BUTTON"})
+                                 "MINIONS_CH_DOUBLE_IGNORE_POWER_BUTTON", "MINIONS_CH_DOUBLE_API_DELAY_MS"})
             ::unsetenv(name);
         hvtest::write_file(dir / "vmlinuz", "kernel");
         hvtest::write_file(dir / "initrd.img", "initrd");

@@ -54,6 +54,44 @@ TEST_F(ChDriverTest, LaunchReturnsARunningVmInADetachedProcess) {
     EXPECT_EQ(api().ping()["pid"], process.pid);
 }
 
+TEST_F(ChDriverTest, LaunchHandsOverTheProcessBeforeTheApiAnswers) {
+    ::setenv("MINIONS_CH_DOUBLE_API_DELAY_MS", "800", 1);
+    Process spawned;
+    bool api_answered_yet = true;
+    auto launched = driver.launch(spec, [&](const Process& p) {
+        spawned = process = p;  // recorded first, as the lifecycle does
+        EXPECT_TRUE(process_alive(p));
+        try {
+            api(std::chrono::milliseconds(200)).ping();
+        } catch (const Error&) {
+            api_answered_yet = false;
+        }
+    });
+    EXPECT_FALSE(api_answered_yet);
+    EXPECT_EQ(launched.pid, spawned.pid);
+    EXPECT_EQ(launched.start_time, spawned.start_time);
+    EXPECT_EQ(api().ping()["pid"], launched.pid);
+}
+
+TEST_F(ChDriverTest, AThrowingOnSpawnedKillsTheVmmAndPropagates) {
+    struct RecordFailed {};
+    Process spawned;
+    EXPECT_THROW(driver.launch(spec,
+                               [&](const Process& p) {
+                                   spawned = process = p;
+                                   throw RecordFailed{};
+                               }),
+                 RecordFailed);
+    EXPECT_GT(spawned.pid, 0);
+    EXPECT_FALSE(process_alive(spawned)) << "gone by the time launch throws";
+}
+
+TEST_F(ChDriverTest, TheConvenienceLaunchWorksThroughTheInterface) {
+    Hypervisor& hypervisor = driver;
+    process = hypervisor.launch(spec);
+    EXPECT_EQ(api().ping()["pid"], process.pid);
+}
+
 TEST_F(ChDriverTest, LaunchReplacesStaleSocketsOfADeadVmm) {
     std::filesystem::create_directories(spec.socket_dir);
     hvtest::write_file(spec.socket_dir / "api.sock", "stale");
@@ -156,8 +194,12 @@ TEST_F(ChDriverTest, LaunchFailsWithTheVmmsOwnWordsWhenItExitsEarly) {
 TEST_F(ChDriverTest, LaunchGivesUpWhenTheApiNeverAnswers) {
     ::setenv("MINIONS_CH_DOUBLE_HANG", "vmm.ping", 1);
     driver.launch_timeout = std::chrono::milliseconds(800);
-    EXPECT_THROW(process = driver.launch(spec), Error);
+    Process spawned;
+    EXPECT_THROW(driver.launch(spec, [&](const Process& p) { spawned = process = p; }), Error);
     ::unsetenv("MINIONS_CH_DOUBLE_HANG");
+    // on_spawned ran, so whoever recorded the VMM can tell it is gone.
+    EXPECT_GT(spawned.pid, 0);
+    EXPECT_TRUE(wait_gone(spawned, std::chrono::seconds(5)));
     // The useless VMM was killed, so nothing holds the TAP: its API socket
     // is left behind but nobody accepts on it any more.
     auto socket_dead = [&] {

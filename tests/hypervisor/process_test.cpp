@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <future>
+#include <latch>
+#include <thread>
+
 #include "core/error.hpp"
 #include "hypervisor/process.hpp"
 #include "test_support.hpp"
@@ -20,6 +26,19 @@ pid_t parent_of(pid_t pid) {
     int ppid = 0;
     std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid);
     return ppid;
+}
+
+// Launches that hang never return, so a test cannot kill what they started
+// by pid: their children are still forks of this test binary, in a session
+// of their own. SIGKILL ends the hang (the parents then see EOF).
+void kill_stuck_launch_children() {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        pid_t pid = std::atoi(entry.path().filename().c_str());
+        if (pid <= 0 || pid == ::getpid() || ::getsid(pid) == ::getsid(0)) continue;
+        if (std::filesystem::read_symlink(entry.path() / "exe", ec) == self) ::kill(pid, SIGKILL);
+    }
 }
 
 }  // namespace
@@ -89,6 +108,47 @@ TEST(SpawnDetached, DoesNotLeakTheCallersDescriptors) {
     ::close(leaked);
     kill_hard(process);
     wait_gone(process, std::chrono::seconds(5));
+}
+
+TEST(SpawnDetached, ConcurrentLaunchesDoNotHoldEachOthersPipes) {
+    // Each launch's children used to inherit the other launches' go-pipe
+    // write ends, so two VMMs each waited for an EOF the other one held.
+    constexpr int kThreads = 8;
+    constexpr int kRounds = 30;
+    hvtest::TempDir dir;
+    std::atomic<int> round{0};
+    std::atomic<bool> give_up{false};
+    auto rounds = std::async(std::launch::async, [&] {
+        for (; round < kRounds && !give_up; ++round) {
+            std::latch start(kThreads);
+            std::vector<Process> started(kThreads);
+            std::vector<std::thread> threads;
+            for (int i = 0; i < kThreads; ++i)
+                threads.emplace_back([&, i] {
+                    start.arrive_and_wait();
+                    try {
+                        started[i] = spawn_detached({"/bin/sleep", "0.2"}, dir / ("vmm" + std::to_string(i) + ".log"));
+                    } catch (const Error& e) {
+                        ADD_FAILURE() << e.what();
+                    }
+                });
+            for (auto& thread : threads) thread.join();
+            for (const auto& process : started) {
+                kill_hard(process);
+                wait_gone(process, std::chrono::seconds(5));
+            }
+        }
+    });
+    if (rounds.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+        ADD_FAILURE() << "concurrent launches hung in round " << round + 1 << " of " << kRounds;
+        give_up = true;
+        // The stuck children also hold the runner's stdout: end them all.
+        for (int tries = 0; rounds.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready; ++tries) {
+            if (tries == 100) std::abort();  // crash rather than hang the runner
+            kill_stuck_launch_children();
+        }
+    }
+    EXPECT_NO_THROW(rounds.get());
 }
 
 TEST(SpawnDetached, FailsClearlyWhenTheProgramCannotRun) {

@@ -18,6 +18,14 @@ namespace {
 
 LaunchSpec spec_in(const std::filesystem::path& dir) { return hvtest::launch_spec_in(dir); }
 
+// A "QEMU" that starts but never opens its monitor.
+std::filesystem::path silent_qemu(const hvtest::TempDir& dir) {
+    auto path = dir / "silent-qemu";
+    hvtest::write_file(path, "#!/bin/sh\nexec sleep 30\n");
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+    return path;
+}
+
 }  // namespace
 
 TEST(QemuDriver, CommandLineBootsTheKernelWithVirtioDevicesAndQmp) {
@@ -147,4 +155,36 @@ TEST(QemuDriver, LaunchWithAMissingBinaryFailsClearly) {
         EXPECT_EQ(e.code(), Errc::HypervisorFailed);
         EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos) << e.what();
     }
+}
+
+TEST(QemuDriver, LaunchHandsOverTheProcessBeforeWaitingForQmp) {
+    hvtest::TempDir dir;
+    auto spec = spec_in(dir.path());
+    QemuDriver driver(silent_qemu(dir), "tcg");
+    driver.launch_timeout = std::chrono::milliseconds(300);
+    Process spawned;
+    bool alive_when_handed_over = false;
+    EXPECT_THROW(driver.launch(spec,
+                               [&](const Process& p) {
+                                   spawned = p;
+                                   alive_when_handed_over = process_alive(p);
+                               }),
+                 Error);
+    EXPECT_TRUE(alive_when_handed_over);
+    EXPECT_TRUE(wait_gone(spawned, std::chrono::seconds(5))) << "the unanswering VMM is killed";
+}
+
+TEST(QemuDriver, AThrowingOnSpawnedKillsTheVmmAndPropagates) {
+    hvtest::TempDir dir;
+    QemuDriver driver(silent_qemu(dir), "tcg");
+    struct RecordFailed {};
+    Process spawned;
+    EXPECT_THROW(driver.launch(spec_in(dir.path()),
+                               [&](const Process& p) {
+                                   spawned = p;
+                                   throw RecordFailed{};
+                               }),
+                 RecordFailed);
+    EXPECT_GT(spawned.pid, 0);
+    EXPECT_FALSE(process_alive(spawned)) << "gone by the time launch throws";
 }

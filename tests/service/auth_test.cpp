@@ -104,5 +104,65 @@ TEST_F(Authorization, WhenPolkitCannotAnswerTheAnswerIsNo) {
     EXPECT_EQ(str(get_vm("web").at("Status")), "running");
 }
 
+// Every method that changes a VM or reads a guest, with a VM in a state where
+// the request is valid (validation comes before polkit): refused for a user
+// outside group `minions` who has no agent, refused for root when polkitd is
+// gone, allowed for a member of `minions`.
+struct GuardedMethod {
+    std::string method;
+    bool on_stopped_vm = false;  // Start and Rename need a stopped VM
+    std::function<void(sdbus::MethodCall&)> args;
+};
+
+std::ostream& operator<<(std::ostream& out, const GuardedMethod& m) { return out << m.method; }
+
+class AuthorizationMatrix : public ServiceTest, public ::testing::WithParamInterface<GuardedMethod> {
+protected:
+    BusCall call_for(const std::string& path) const {
+        const GuardedMethod& m = GetParam();
+        if (m.method == "Create") return create_call("mx-new");
+        return vm_call(path, m.method, m.args);
+    }
+};
+
+TEST_P(AuthorizationMatrix, RefusedWithoutGrantAndWithoutPolkitAllowedForMembers) {
+    std::string path = create("mx");
+    if (GetParam().on_stopped_vm) stop("mx");
+    const std::string status = str(get_vm("mx").at("Status"));
+
+    ChildOutcome stranger = call_as(nobody(), call_for(path));
+    EXPECT_EQ(stranger.error_name, kAccessDenied) << stranger.error_message;
+    EXPECT_EQ(str(get_vm("mx").at("Status")), status);
+
+    bus().stop_polkitd();
+    ChildOutcome without_polkit = call_as(root_identity(), call_for(path));
+    bus().start_polkitd();
+    EXPECT_EQ(without_polkit.error_name, kAccessDenied) << without_polkit.error_message;
+    EXPECT_EQ(str(get_vm("mx").at("Status")), status);
+    EXPECT_EQ(try_get_vm("mx-new").error_name, "org.minions.Error.NotFound");
+
+    ChildOutcome member = call_as(minions_member(), call_for(path));
+    EXPECT_TRUE(member.ok) << member.error_name << ": " << member.error_message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryGuardedMethod, AuthorizationMatrix,
+    ::testing::Values(
+        GuardedMethod{"Create", false, {}},
+        GuardedMethod{"Start", true, [](sdbus::MethodCall& m) { m << false; }},
+        GuardedMethod{"Stop", false, [](sdbus::MethodCall& m) { m << true << uint32_t{0} << false; }},
+        GuardedMethod{"Restart", false, [](sdbus::MethodCall& m) { m << false; }},
+        GuardedMethod{"Rename", true, [](sdbus::MethodCall& m) { m << std::string("mx-renamed") << false; }},
+        GuardedMethod{"Copy", false,
+                      [](sdbus::MethodCall& m) { m << std::string("mx-new") << std::string() << false; }},
+        GuardedMethod{"Destroy", false, [](sdbus::MethodCall& m) { m << false; }},
+        GuardedMethod{"Exec", false,
+                      [](sdbus::MethodCall& m) {
+                          m << std::string("true") << std::vector<std::string>{} << uint32_t{0} << false;
+                      }},
+        GuardedMethod{"Logs", false, [](sdbus::MethodCall& m) { m << uint32_t{0}; }},
+        GuardedMethod{"AgentStatus", false, {}}),
+    [](const ::testing::TestParamInfo<GuardedMethod>& param_info) { return param_info.param.method; });
+
 }  // namespace
 }  // namespace minions::test

@@ -1,8 +1,10 @@
-// minionsd killed with SIGKILL at each step of create, copy, rename, destroy
-// and restart (MINIONS_FAULT): after the next activation no orphan remains, no
+// minionsd killed with SIGKILL at every fault point of every mutating
+// operation (MINIONS_FAULT): after the next activation no orphan remains, no
 // VM is lost or half-made, no address is handed out twice, and VMs that were
-// running still run under the same VMM.
+// running still run under the same VMM. A last test reads the lifecycle's
+// sources and fails if any fault point there is not exercised here.
 #include <fstream>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -24,55 +26,11 @@ struct Crash {
 
 std::ostream& operator<<(std::ostream& out, const Crash& c) { return out << c.fault; }
 
-// ch-double processes of this suite, by the VM id in their socket path.
-std::set<std::string> vmm_ids(const fs::path& run_dir) {
-    std::set<std::string> ids;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-        std::ifstream in(entry.path() / "cmdline");
-        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (cmdline.find("ch-double") == std::string::npos) continue;
-        auto at = cmdline.find(run_dir.string() + "/");
-        if (at == std::string::npos) continue;
-        ids.insert(cmdline.substr(at + run_dir.string().size() + 1, 16));
-    }
-    return ids;
-}
-
-std::set<std::string> dir_names(const fs::path& dir) {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename());
-    return names;
-}
-
 class DaemonKilled : public ServiceTest, public ::testing::WithParamInterface<Crash> {
 protected:
     void TearDown() override {
         restart_daemon_with({});
         ServiceTest::TearDown();
-    }
-
-    // The whole state agrees with itself after the crash and the restart.
-    void expect_consistent() {
-        auto vms = list_vms();
-        std::set<std::string> ids, running_ids, ips, taps;
-        for (const auto& vm : vms) {
-            std::string id = str(vm.at("Id"));
-            ids.insert(id);
-            EXPECT_TRUE(ips.insert(str(vm.at("Ip"))).second) << "duplicate address " << str(vm.at("Ip"));
-            std::string status = str(vm.at("Status"));
-            EXPECT_THAT(status, ::testing::AnyOf("running", "stopped", "error")) << str(vm.at("Name"));
-            if (status == "running") {
-                running_ids.insert(id);
-                taps.insert("tap-" + str(vm.at("Name")));
-            }
-            EXPECT_TRUE(fs::exists(vms_dir() / id / "rootfs.ext4")) << "lost the disk of " << str(vm.at("Name"));
-        }
-        EXPECT_EQ(dir_names(vms_dir()), ids) << "orphan or missing VM directories";
-        std::set<std::string> runtime = dir_names(run_dir());
-        for (const auto& name : runtime) EXPECT_TRUE(running_ids.contains(name)) << "orphan socket dir " << name;
-        auto links = links_with_prefix("tap-");
-        EXPECT_EQ(std::set<std::string>(links.begin(), links.end()), taps) << "orphan or missing TAPs";
-        EXPECT_EQ(vmm_ids(run_dir()), running_ids) << "orphan or missing VMM processes";
     }
 };
 
@@ -81,7 +39,8 @@ TEST_P(DaemonKilled, LeavesNoOrphanNoLostVmAndKeepsRunningVms) {
     create("keep");
     int64_t keep_pid = i64(get_vm("keep").at("Pid"));
     create("src");
-    if (crash.operation == "rename") stop("src");
+    const std::string src_id = str(get_vm("src").at("Id"));
+    if (crash.operation == "rename" || crash.operation == "start") stop("src");
 
     restart_daemon_with({{"MINIONS_FAULT", crash.fault}});
     Outcome outcome;
@@ -94,6 +53,10 @@ TEST_P(DaemonKilled, LeavesNoOrphanNoLostVmAndKeepsRunningVms) {
         outcome = call_vm("src", "Destroy", [](sdbus::MethodCall& m) { m << false; });
     else if (crash.operation == "restart")
         outcome = call_vm("src", "Restart", [](sdbus::MethodCall& m) { m << false; });
+    else if (crash.operation == "start")
+        outcome = call_vm("src", "Start", [](sdbus::MethodCall& m) { m << false; });
+    else if (crash.operation == "stop")
+        outcome = call_vm("src", "Stop", [](sdbus::MethodCall& m) { m << true << uint32_t{5} << false; });
     EXPECT_FALSE(outcome.ok) << "the daemon was meant to die at " << crash.fault;
     EXPECT_FALSE(daemon_pid().has_value());
 
@@ -114,28 +77,83 @@ TEST_P(DaemonKilled, LeavesNoOrphanNoLostVmAndKeepsRunningVms) {
         EXPECT_NE(renamed, kept) << "exactly one of the names must exist";
         EXPECT_EQ(renamed, crash.fault == "rename:after-commit");
     } else if (crash.operation == "destroy") {
-        EXPECT_TRUE(try_get_vm("src").ok) << "the record is removed last";
+        // The record goes in one step: before it, the VM is still there; after it, nothing of it is.
+        EXPECT_EQ(try_get_vm("src").ok, crash.fault == "destroy:before-commit");
     } else if (crash.operation == "restart") {
         EXPECT_EQ(str(get_vm("src").at("Status")), "running");  // the VMM lives on and is re-adopted
+        EXPECT_FALSE(fs::exists(run_dir() / src_id / "held-for-copy"));
+    } else if (crash.operation == "start") {
+        EXPECT_EQ(str(get_vm("src").at("Status")), "stopped");  // an interrupted start is rolled back
+    } else if (crash.operation == "stop") {
+        EXPECT_THAT(str(get_vm("src").at("Status")), ::testing::AnyOf("running", "stopped"));
+    }
+    if (crash.operation == "copy") {
+        // A source frozen or paused for the copy is released by reconcile.
+        EXPECT_EQ(str(get_vm("src").at("Status")), "running");
+        EXPECT_FALSE(fs::exists(run_dir() / src_id / "held-for-copy")) << "the source was left held";
     }
     // And the system is usable again: the names can be taken.
     EXPECT_TRUE(try_create("after").ok);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryStep, DaemonKilled,
-    ::testing::Values(Crash{"create:after-record", "create"}, Crash{"create:after-copy", "create"},
-                      Crash{"create:after-tap", "create"}, Crash{"create:after-launch", "create"},
-                      Crash{"copy:after-record", "copy"}, Crash{"copy:after-copy", "copy"},
-                      Crash{"copy:after-tap", "copy"}, Crash{"copy:after-launch", "copy"},
-                      Crash{"rename:before-commit", "rename"}, Crash{"rename:after-commit", "rename"},
-                      Crash{"destroy:before-commit", "destroy"}, Crash{"restart:after-reboot", "restart"}),
-    [](const ::testing::TestParamInfo<Crash>& param_info) {
-        std::string name = param_info.param.fault;
-        for (char& c : name)
-            if (c == ':' || c == '-') c = '_';
-        return name;
-    });
+// Create, copy and start share boot(); its points carry the operation's name.
+const std::vector<std::string> kBootPoints = {"before-tap", "after-tap",   "after-spawn",   "after-launch",
+                                              "after-guest", "before-running"};
+
+std::vector<Crash> every_crash() {
+    std::vector<Crash> crashes = {
+        {"create:after-record", "create"},     {"create:after-copy", "create"},
+        {"create:during-flush", "create"},     {"copy:after-record", "copy"},
+        {"copy:while-held", "copy"},           {"copy:after-copy", "copy"},
+        {"copy:during-flush", "copy"},         {"stop:after-stopping", "stop"},
+        {"stop:after-power-button", "stop"},   {"stop:before-release", "stop"},
+        {"restart:after-restarting", "restart"}, {"restart:before-reboot", "restart"},
+        {"restart:after-reboot", "restart"},   {"rename:before-commit", "rename"},
+        {"rename:after-commit", "rename"},     {"destroy:before-commit", "destroy"},
+        {"destroy:after-commit", "destroy"},
+    };
+    for (const char* op : {"create", "copy", "start"})
+        for (const auto& point : kBootPoints) crashes.push_back({std::string(op) + ":" + point, op});
+    return crashes;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStep, DaemonKilled, ::testing::ValuesIn(every_crash()),
+                         [](const ::testing::TestParamInfo<Crash>& param_info) {
+                             std::string name = param_info.param.fault;
+                             for (char& c : name)
+                                 if (c == ':' || c == '-') c = '_';
+                             return name;
+                         });
+
+// Every fault_point(...) in the lifecycle, literal ("op:step") or in boot()
+// (op + ":step", for each operation that boots), is one of the crashes above.
+TEST(FaultPoints, EveryFaultPointInTheSourceIsExercised) {
+    std::set<std::string> exercised;
+    for (const Crash& crash : every_crash()) exercised.insert(crash.fault);
+    std::set<std::string> in_source;
+    std::set<std::string> booting_ops, boot_steps;
+    const std::regex literal(R"re(fault_point\("([a-z]+:[a-z-]+)"\))re");
+    const std::regex in_boot(R"re(fault_point\(op \+ ":([a-z-]+)"\))re");
+    const std::regex boot_call(R"re(boot\(vm, [^;]*"([a-z]+)")re");
+    for (const auto& entry : fs::directory_iterator(fs::path(MINIONS_SOURCE_DIR) / "service/lifecycle")) {
+        if (entry.path().extension() != ".cpp") continue;
+        std::ifstream in(entry.path());
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it)
+            in_source.insert((*it)[1]);
+        for (std::sregex_iterator it(text.begin(), text.end(), in_boot), end; it != end; ++it)
+            boot_steps.insert((*it)[1]);
+        for (std::sregex_iterator it(text.begin(), text.end(), boot_call), end; it != end; ++it)
+            booting_ops.insert((*it)[1]);
+    }
+    EXPECT_EQ(booting_ops, (std::set<std::string>{"copy", "create", "start"}));
+    EXPECT_EQ(boot_steps, std::set<std::string>(kBootPoints.begin(), kBootPoints.end()));
+    for (const auto& op : booting_ops)
+        for (const auto& step : boot_steps) in_source.insert(op + ":" + step);
+    ASSERT_GT(in_source.size(), 20u) << "the source scan found too little; did the pattern change?";
+    for (const auto& point : in_source) EXPECT_TRUE(exercised.contains(point)) << point << " is never crashed at";
+    for (const auto& point : exercised) EXPECT_TRUE(in_source.contains(point)) << point << " is not in the source";
+}
 
 TEST_F(ServiceTest, RestartingTheDaemonNeverStopsRunningVms) {
     create("web");

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
+
+#include <gmock/gmock.h>
 
 namespace minions::test {
 namespace fs = std::filesystem;
@@ -97,7 +100,7 @@ void ServiceTest::start_service(const Options& options) {
            << "\naccel = tcg\ncloud_hypervisor_binary = " << binary("tests/ch-double/ch-double").string()
            << "\n\n[vm]\ndefault_memory_mb = " << options.memory_mb
            << "\n\n[timeouts]\nagent_ready_timeout = " << options.agent_ready_timeout_s
-           << "\nstop_timeout = 10\nexec_timeout = 20\n";
+           << "\nstop_timeout = 10\nexec_timeout = 20\nauth_timeout = " << options.auth_timeout_s << "\n";
     write_file(config_file(), config.str());
 
     start_bus({});
@@ -115,10 +118,12 @@ void ServiceTest::TearDownTestSuite() {
 
 void ServiceTest::set_daemon_env(const std::map<std::string, std::string>& env) {
     std::ostringstream exec;
-    exec << "/usr/bin/env MINIONS_CH_DOUBLE_AGENT=" << binary("guest/agent/minions-agent").string()
+    // Through sh for the redirection: the daemon's log is kept for the tests to read.
+    exec << "/bin/sh -c \"exec /usr/bin/env MINIONS_CH_DOUBLE_AGENT=" << binary("guest/agent/minions-agent").string()
          << " MINIONS_CH_DOUBLE_REBOOT_MS=300";
     for (const auto& [key, value] : env) exec << " " << key << "=" << value;
-    exec << " " << binary("service/daemon/minionsd").string() << " --config " << config_file().string();
+    exec << " " << binary("service/daemon/minionsd").string() << " --config " << config_file().string() << " 2>>"
+         << daemon_log().string() << "\"";
     write_file(bus().services_dir() / "org.minions.Manager.service",
                "[D-BUS Service]\nName=org.minions.Manager\nExec=" + exec.str() + "\nUser=root\n");
 }
@@ -265,5 +270,52 @@ std::vector<std::string> ServiceTest::links_with_prefix(const std::string& prefi
 
 fs::path ServiceTest::sandbox_of(const std::string& id) { return run_dir() / id / "ch-agent-sandbox"; }
 fs::path ServiceTest::api_socket_of(const std::string& id) { return run_dir() / id / "api.sock"; }
+
+namespace {
+
+// ch-double processes of this suite, by the VM id in their socket path.
+std::set<std::string> vmm_ids(const fs::path& run_dir) {
+    std::set<std::string> ids;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        std::ifstream in(entry.path() / "cmdline");
+        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (cmdline.find("ch-double") == std::string::npos) continue;
+        auto at = cmdline.find(run_dir.string() + "/");
+        if (at == std::string::npos) continue;
+        ids.insert(cmdline.substr(at + run_dir.string().size() + 1, 16));
+    }
+    return ids;
+}
+
+std::set<std::string> dir_names(const fs::path& dir) {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename());
+    return names;
+}
+
+}  // namespace
+
+void ServiceTest::expect_consistent() {
+    auto vms = list_vms();
+    std::set<std::string> ids, running_ids, ips, taps;
+    for (const auto& vm : vms) {
+        std::string id = str(vm.at("Id"));
+        ids.insert(id);
+        EXPECT_TRUE(ips.insert(str(vm.at("Ip"))).second) << "duplicate address " << str(vm.at("Ip"));
+        std::string status = str(vm.at("Status"));
+        EXPECT_THAT(status, ::testing::AnyOf("running", "stopped", "error")) << str(vm.at("Name"));
+        if (status == "running") {
+            running_ids.insert(id);
+            taps.insert("tap-" + str(vm.at("Name")));
+        }
+        EXPECT_TRUE(fs::exists(vms_dir() / id / "rootfs.ext4")) << "lost the disk of " << str(vm.at("Name"));
+    }
+    EXPECT_EQ(dir_names(vms_dir()), ids) << "orphan or missing VM directories";
+    std::set<std::string> runtime = dir_names(run_dir());
+    for (const auto& name : runtime) EXPECT_TRUE(running_ids.contains(name)) << "orphan socket dir " << name;
+    auto links = links_with_prefix("tap-");
+    EXPECT_EQ(std::set<std::string>(links.begin(), links.end()), taps) << "orphan or missing TAPs";
+    EXPECT_EQ(vmm_ids(run_dir()), running_ids) << "orphan or missing VMM processes";
+}
 
 }  // namespace minions::test

@@ -35,6 +35,7 @@ public:
         std::string subnet = "10.213.0.1/24";
         unsigned agent_ready_timeout_s = 20;
         unsigned memory_mb = 1024;  // default for new VMs
+        unsigned auth_timeout_s = 300;  // how long a password prompt may stay open
     };
 
     // The default suite runs the Cloud Hypervisor double; a suite with other
@@ -51,6 +52,8 @@ public:
     static std::filesystem::path config_file() { return root_ / "minionsd.conf"; }
     static std::filesystem::path vms_dir() { return root_ / "vms"; }
     static std::filesystem::path run_dir() { return root_ / "run"; }
+    // minionsd's standard error, every activation appended.
+    static std::filesystem::path daemon_log() { return root_ / "minionsd.log"; }
 
     // Rewrites the activation file so the next activation runs minionsd with
     // these extra environment variables (e.g. MINIONS_FAULT).
@@ -78,6 +81,11 @@ public:
                     const std::function<void(sdbus::MethodReply&)>& reply = {});
     void stop(const std::string& name, bool force = false);
     std::string property(const sdbus::ObjectPath& path, const std::string& name);
+
+    // The whole state agrees with itself: every VM's address distinct, its disk
+    // there, and VM records = VM directories, running VMs = socket
+    // directories = TAPs = VMM processes. Reports with EXPECT_*.
+    void expect_consistent();
 
     // Inside the suite's network namespace.
     static bool link_exists(const std::string& link);
