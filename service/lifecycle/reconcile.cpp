@@ -38,6 +38,7 @@ void remove_orphan_dirs(const fs::path& parent, const std::set<std::string>& kee
 void Manager::reconcile() {
     std::set<std::string> ids;
     std::set<std::string> live_taps;
+    std::set<std::string> running;  // ids of VMs whose VMM runs: only they keep sockets
     for (Vm vm : store_.list()) {
         const bool alive = vmm_alive(vm);
         switch (vm.status) {
@@ -61,6 +62,7 @@ void Manager::reconcile() {
                 watcher_->watch(vm.id, {static_cast<pid_t>(vm.pid), vm.pid_start_time});
                 undo_interrupted_freeze(vm);
                 live_taps.insert(tap_name(vm.name));
+                running.insert(vm.id);
             } else {
                 log_warning("reconcile: the hypervisor of " + vm.name + " died; marking it error");
                 release_resources(vm);
@@ -77,6 +79,7 @@ void Manager::reconcile() {
                 store_.set_status(vm.id, VmStatus::Running);
                 watcher_->watch(vm.id, {static_cast<pid_t>(vm.pid), vm.pid_start_time});
                 live_taps.insert(tap_name(vm.name));
+                running.insert(vm.id);
             } else {
                 log_info("reconcile: finishing the interrupted stop of " + vm.name);
                 release_resources(vm);
@@ -86,11 +89,13 @@ void Manager::reconcile() {
             break;
         case VmStatus::Stopped:
         case VmStatus::Error:
+            // Its TAP, if any, goes with the orphans below: one netlink dump
+            // for the host instead of one socket per stopped VM.
             if (alive) {
                 log_warning("reconcile: " + vm.name + " has a VMM although " + std::string(to_string(vm.status)) +
                             "; stopping it");
+                release_resources(vm);
             }
-            release_resources(vm);
             if (vm.pid) store_.set_process(vm.id, 0, 0);
             break;
         }
@@ -98,7 +103,7 @@ void Manager::reconcile() {
     }
 
     remove_orphan_dirs(config_.vms_dir, ids);
-    remove_orphan_dirs(config_.run_dir, ids);
+    remove_orphan_dirs(config_.run_dir, running);
     for (const std::string& tap : net::links_with_prefix("tap-")) {
         if (live_taps.contains(tap)) continue;
         log_info("reconcile: removing orphan TAP " + tap);

@@ -169,12 +169,15 @@ TEST_F(ServiceTest, AVmmThatDiesOnItsOwnIsShownAsError) {
     create("web");
     int64_t pid = i64(get_vm("web").at("Pid"));
     ::kill(static_cast<pid_t>(pid), SIGKILL);
+    const auto killed = std::chrono::steady_clock::now();
     std::string status;
-    for (int i = 0; i < 100 && status != "error"; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 1000 && status != "error"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
         status = str(get_vm("web").at("Status"));
     }
     EXPECT_EQ(status, "error");
+    // Seen through the VMM's pidfd, not at the next 2 s sweep.
+    EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::milliseconds(1000));
     EXPECT_FALSE(link_exists("tap-web"));
     Outcome started = call_vm("web", "Start", [](sdbus::MethodCall& m) { m << false; });
     EXPECT_TRUE(started.ok) << started.error_message;

@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include <signal.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -147,7 +149,27 @@ TEST_F(Lifecycle, RestartOfACrashedVmmFailsAndSaysSo) {
     std::ofstream(api_socket_of(id).string() + ".faults") << "die vm.reboot\n";
     Outcome o = call_vm("web", "Restart", [](sdbus::MethodCall& m) { m << false; });
     EXPECT_EQ(o.error_name, "org.minions.Error.HypervisorFailed");
-    EXPECT_NE(str(get_vm("web").at("Status")), "restarting");
+    // A dead VMM is never shown as running: the restart itself says error.
+    EXPECT_EQ(str(get_vm("web").at("Status")), "error");
+    EXPECT_EQ(i64(get_vm("web").at("Pid")), 0);
+    EXPECT_FALSE(link_exists("tap-web"));
+}
+
+TEST_F(Lifecycle, AVmmKilledDuringARestartLeavesTheVmInErrorAtOnce) {
+    create("web");
+    const auto pid = static_cast<pid_t>(i64(get_vm("web").at("Pid")));
+    Outcome restarted;
+    std::thread restarter([&] { restarted = call_vm("web", "Restart", [](sdbus::MethodCall& m) { m << false; }); });
+    for (int i = 0; i < 200 && str(get_vm("web").at("Status")) != "restarting"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_EQ(str(get_vm("web").at("Status")), "restarting");
+    const auto killed = std::chrono::steady_clock::now();
+    ::kill(pid, SIGKILL);
+    restarter.join();
+    // The boot wait stops as soon as the VMM is gone, not after agent_ready_timeout.
+    EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::seconds(3));
+    EXPECT_FALSE(restarted.ok);
+    EXPECT_EQ(str(get_vm("web").at("Status")), "error");
 }
 
 TEST_F(Lifecycle, StopThenStartKeepsTheAddressAndRemovesTheTapMeanwhile) {
