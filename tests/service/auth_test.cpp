@@ -1,5 +1,10 @@
 // polkit decides every mutating call: root yes, an ordinary user no, a member
 // of group `minions` yes, and per-VM rules see the VM's name and id.
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -101,6 +106,22 @@ TEST_F(Authorization, WhenPolkitCannotAnswerTheAnswerIsNo) {
     ChildOutcome o = call_as(root_identity(), vm_call(find_vm("web"), "Restart", [](sdbus::MethodCall& m) { m << false; }));
     bus().start_polkitd();
     EXPECT_EQ(o.error_name, kAccessDenied);
+    EXPECT_EQ(str(get_vm("web").at("Status")), "running");
+}
+
+TEST_F(Authorization, APausedPolkitdIsAnsweredNoWithinTheDeadline) {
+    create("web");
+    std::ifstream pid_file(bus().dir() / "polkitd.pid");
+    pid_t polkitd = 0;
+    ASSERT_TRUE(pid_file >> polkitd) << "no pid file for the private polkitd";
+    ::kill(polkitd, SIGSTOP);
+    const auto asked = std::chrono::steady_clock::now();
+    ChildOutcome o = call_as(root_identity(), vm_call(find_vm("web"), "Restart", [](sdbus::MethodCall& m) { m << false; }));
+    const auto took = std::chrono::steady_clock::now() - asked;
+    ::kill(polkitd, SIGCONT);
+    EXPECT_EQ(o.error_name, kAccessDenied) << o.error_message;
+    EXPECT_THAT(o.error_message, HasSubstr("did not answer within 20 s"));
+    EXPECT_LT(took, std::chrono::seconds(30));
     EXPECT_EQ(str(get_vm("web").at("Status")), "running");
 }
 
