@@ -165,6 +165,31 @@ TEST_F(ServiceTest, RestartingTheDaemonNeverStopsRunningVms) {
     EXPECT_TRUE(o.ok) << o.error_message;  // the re-adopted VM is fully managed
 }
 
+TEST_F(ServiceTest, SigtermLetsARunningOperationFinishAndReplyBeforeExiting) {
+    // A slow reboot in the double: the restart is surely running when SIGTERM arrives.
+    restart_daemon_with({{"MINIONS_CH_DOUBLE_REBOOT_MS", "3000"}});
+    create("web");
+    Outcome restarted;
+    std::thread restarter([&] { restarted = call_vm("web", "Restart", [](sdbus::MethodCall& m) { m << false; }); });
+    for (int i = 0; i < 200 && str(get_vm("web").at("Status")) != "restarting"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(str(get_vm("web").at("Status")), "restarting");
+    const auto pid = daemon_pid();
+    ASSERT_TRUE(pid);
+    ::kill(*pid, SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_EQ(::kill(*pid, 0), 0) << "minionsd exited with an operation still running";
+    // A call that arrives meanwhile is refused, not lost.
+    Outcome late = call_vm("web", "Stop", [](sdbus::MethodCall& m) { m << true << uint32_t{0} << false; });
+    EXPECT_EQ(late.error_name, "org.minions.Error.Unavailable") << late.error_message;
+    restarter.join();
+    EXPECT_TRUE(restarted.ok) << restarted.error_name << ": " << restarted.error_message;
+    for (int i = 0; i < 200 && ::kill(*pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_NE(::kill(*pid, 0), 0) << "minionsd did not exit once the restart was done";
+    restart_daemon_with({});
+    EXPECT_EQ(str(get_vm("web").at("Status")), "running");  // re-activated; the VM kept its VMM
+}
+
 TEST_F(ServiceTest, AVmmThatDiesOnItsOwnIsShownAsError) {
     create("web");
     int64_t pid = i64(get_vm("web").at("Pid"));
