@@ -4,6 +4,7 @@
 #include <map>
 #include <string_view>
 
+#include "calls.hpp"
 #include "fields.hpp"
 #include "ops.hpp"
 
@@ -25,14 +26,33 @@ const std::map<std::string, Handler, std::less<>>& handlers() {
         {"freeze", op_freeze},
         {"thaw", op_thaw},
         {"set_hostname", op_set_hostname},
+        {"cancel", op_cancel},
     };
     return table;
+}
+
+// Nobody waits for it any more, but every request gets exactly one answer.
+nlohmann::json cancelled_response(const nlohmann::json& id, const std::string& op, const char* when) {
+    nlohmann::json response = error_response(id, op + ": cancelled by the host" + when);
+    response["cancelled"] = true;
+    return response;
 }
 
 }  // namespace
 
 nlohmann::json error_response(const nlohmann::json& id, const std::string& message) {
     return {{"id", id}, {"ok", false}, {"error", message}};
+}
+
+std::optional<uint64_t> numeric_id(const nlohmann::json& request) {
+    auto it = request.find("id");
+    if (it == request.end() || !it->is_number_unsigned()) return std::nullopt;
+    return it->get<uint64_t>();
+}
+
+bool answered_at_once(const nlohmann::json& request) {
+    auto it = request.find("op");
+    return it == request.end() || !it->is_string() || *it == "cancel" || !handlers().count(it->get<std::string>());
 }
 
 nlohmann::json handle_request(const nlohmann::json& request, Context& ctx) {
@@ -47,13 +67,17 @@ nlohmann::json handle_request(const nlohmann::json& request, Context& ctx) {
     auto handler = handlers().find(op);
     if (handler == handlers().end()) return error_response(id, "unknown op '" + op + "'");
 
+    const auto cancelled = [&ctx] { return ctx.call && ctx.call->cancelled(); };
+    if (cancelled()) return cancelled_response(id, op, " before it ran");
     try {
         nlohmann::json result = handler->second(request, ctx);
+        if (cancelled()) return cancelled_response(id, op, "");
         if (!result.is_object()) result = nlohmann::json::object();
         result["id"] = id;
         result["ok"] = true;
         return result;
     } catch (const std::exception& e) {
+        if (cancelled()) return cancelled_response(id, op, "");
         return error_response(id, op + ": " + e.what());
     }
 }

@@ -28,6 +28,11 @@ std::optional<std::string> optional_string(const nlohmann::json& req, const char
     return v->get<std::string>();
 }
 
+uint64_t required_uint(const nlohmann::json& req, const char* field) {
+    if (!find(req, field)) throw RequestError(std::string("missing field '") + field + "'");
+    return optional_uint(req, field, 0, UINT64_MAX);
+}
+
 uint64_t optional_uint(const nlohmann::json& req, const char* field, uint64_t fallback, uint64_t max) {
     const auto* v = find(req, field);
     if (!v) return fallback;

@@ -19,6 +19,7 @@ public:
 
 std::string required_string(const nlohmann::json& req, const char* field);
 std::optional<std::string> optional_string(const nlohmann::json& req, const char* field);
+uint64_t required_uint(const nlohmann::json& req, const char* field);
 uint64_t optional_uint(const nlohmann::json& req, const char* field, uint64_t fallback, uint64_t max);
 bool optional_bool(const nlohmann::json& req, const char* field, bool fallback);
 std::vector<std::string> optional_strings(const nlohmann::json& req, const char* field);

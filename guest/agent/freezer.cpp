@@ -37,9 +37,10 @@ Freezer::~Freezer() {
     thread_.join();
 }
 
-nlohmann::json Freezer::freeze(std::chrono::milliseconds auto_thaw) {
+nlohmann::json Freezer::freeze(std::chrono::milliseconds auto_thaw, const Call& call) {
     std::lock_guard lock(mutex_);
     deadline_ = std::chrono::steady_clock::now() + auto_thaw;
+    owner_ = call.id();
     if (!is_frozen_) {
         std::vector<std::string> done;
         for (const auto& mount : freezable_mounts()) {
@@ -61,8 +62,20 @@ nlohmann::json Freezer::freeze(std::chrono::milliseconds auto_thaw) {
         frozen_ = done;
         is_frozen_ = true;
     }
+    // A cancel that came while this freeze was under way found no owner to thaw.
+    if (call.cancelled()) {
+        thaw_locked("cancelled");
+        throw RequestError("cancelled while freezing");
+    }
     wake_.notify_all();
     return {{"frozen", frozen_}, {"auto_thaw_ms", auto_thaw.count()}};
+}
+
+bool Freezer::cancel(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    if (!is_frozen_ || owner_ != id) return false;
+    thaw_locked("cancelled");
+    return true;
 }
 
 nlohmann::json Freezer::thaw() {
@@ -84,6 +97,7 @@ std::vector<std::string> Freezer::thaw_locked(const std::string& reason) {
     }
     frozen_.clear();
     is_frozen_ = false;
+    owner_.reset();
     return thawed;
 }
 

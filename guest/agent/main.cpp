@@ -1,6 +1,7 @@
 // minions-agent: answers the host inside every VM (vsock port 1024 and the
 // virtio-serial port "org.minions.agent"), or, in host test mode, on a Unix
-// socket with every action confined to a sandbox directory.
+// socket (and optionally an inherited stream standing in for the serial port)
+// with every action confined to a sandbox directory.
 #include <fcntl.h>
 #include <signal.h>
 
@@ -12,10 +13,12 @@
 
 #include <minions/version.hpp>
 
+#include "calls.hpp"
 #include "context.hpp"
 #include "freezer.hpp"
 #include "listeners.hpp"
 #include "protocol/protocol.hpp"
+#include "saved_config.hpp"
 #include "serve.hpp"
 #include "core/unique_fd.hpp"
 
@@ -29,7 +32,7 @@ constexpr auto kRetry = std::chrono::seconds(1);
 void usage(std::FILE* to) {
     std::fprintf(to,
                  "usage: minions-agent              serve vsock port %u and virtio-serial port %s (in a guest)\n"
-                 "       minions-agent --unix-socket PATH --sandbox DIR   host test mode\n"
+                 "       minions-agent --unix-socket PATH --sandbox DIR [--serial-fd N]   host test mode\n"
                  "       minions-agent --version\n",
                  minions::protocol::kAgentVsockPort, minions::protocol::kSerialPortName);
 }
@@ -70,6 +73,7 @@ void serve_serial_port(Context& ctx) {
 
 int main(int argc, char** argv) {
     std::string socket_path, sandbox;
+    int serial_fd = -1;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--version") {
@@ -82,6 +86,8 @@ int main(int argc, char** argv) {
             socket_path = argv[++i];
         } else if (arg == "--sandbox" && i + 1 < argc) {
             sandbox = argv[++i];
+        } else if (arg == "--serial-fd" && i + 1 < argc) {
+            serial_fd = std::atoi(argv[++i]);
         } else {
             std::fprintf(stderr, "minions-agent: unexpected argument '%s'\n", arg.c_str());
             usage(stderr);
@@ -89,8 +95,8 @@ int main(int argc, char** argv) {
         }
     }
     // A Unix socket means "not in a guest": acting for real would change the host.
-    if (socket_path.empty() != sandbox.empty()) {
-        std::fprintf(stderr, "minions-agent: --unix-socket and --sandbox go together\n");
+    if (socket_path.empty() != sandbox.empty() || (serial_fd >= 0 && sandbox.empty())) {
+        std::fprintf(stderr, "minions-agent: --unix-socket and --sandbox go together, --serial-fd needs both\n");
         return 2;
     }
 
@@ -110,12 +116,17 @@ int main(int argc, char** argv) {
     }
     Freezer freezer(ctx);
     ctx.freezer = &freezer;
+    Calls calls;
+    ctx.calls = &calls;
+    restore_saved_config(ctx);
 
     if (ctx.confined()) {
         try {
             const int fd = listen_unix(socket_path);
             std::fprintf(stderr, "minions-agent: host test mode on %s, sandbox %s\n", socket_path.c_str(),
                          ctx.sandbox->c_str());
+            // The tests' stand-in for QEMU's chardev hands over its end of a stream.
+            if (serial_fd >= 0) std::thread([serial_fd, &ctx] { serve_serial(serial_fd, ctx); }).detach();
             accept_forever(fd, ctx);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "minions-agent: %s\n", e.what());

@@ -1,6 +1,6 @@
 // exec: run one program (fork + execvp, argv only, never a shell) in its own
 // process group, feed it stdin, collect capped stdout/stderr, and kill the
-// whole group when the deadline passes.
+// whole group when the deadline passes or the host cancels the request.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "calls.hpp"
 #include "fields.hpp"
 #include "ops.hpp"
 #include "output_cap.hpp"
@@ -82,16 +83,17 @@ bool drain(int fd, std::string& into, bool& truncated) {
     }
 }
 
-// Pumps stdin/stdout/stderr until both outputs close or the deadline passes;
-// false on deadline.
+// Pumps stdin/stdout/stderr until both outputs close, the deadline passes or
+// the call is cancelled; false on deadline or cancel.
 bool pump(UniqueFd& in, UniqueFd& out, UniqueFd& err, const std::string& input, Collected& c,
-          Clock::time_point deadline) {
+          Clock::time_point deadline, const Call& call) {
     std::size_t written = 0;
     if (input.empty()) in.reset();
     while (out.get() >= 0 || err.get() >= 0) {
-        std::array<pollfd, 3> fds{{{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}, {in.get(), POLLOUT, 0}}};
+        std::array<pollfd, 4> fds{{{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}, {in.get(), POLLOUT, 0},
+                                   {call.wake_fd(), POLLIN, 0}}};
         const int timeout = milliseconds_until(deadline);
-        if (timeout == 0) return false;
+        if (timeout == 0 || call.cancelled()) return false;
         if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) throw_errno("poll");
         if (fds[0].revents && !drain(out.get(), c.out, c.truncated)) out.reset();
         if (fds[1].revents && !drain(err.get(), c.err, c.truncated)) err.reset();
@@ -105,12 +107,12 @@ bool pump(UniqueFd& in, UniqueFd& out, UniqueFd& err, const std::string& input, 
     return true;
 }
 
-// Reaps `pid` by the deadline; false if it is still running then.
-bool reap(pid_t pid, int& status, Clock::time_point deadline) {
+// Reaps `pid` by the deadline; false if it is still running then, or cancelled.
+bool reap(pid_t pid, int& status, Clock::time_point deadline, const Call& call) {
     for (;;) {
         const pid_t r = ::waitpid(pid, &status, WNOHANG);
         if (r == pid || (r < 0 && errno != EINTR)) return true;
-        if (Clock::now() >= deadline) return false;
+        if (Clock::now() >= deadline || call.cancelled()) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
@@ -159,7 +161,8 @@ nlohmann::json op_exec(const nlohmann::json& req, Context& ctx) {
     set_nonblocking(err.read.get());
     Collected c;
     int status = 0;
-    bool finished = pump(in.write, out.read, err.read, input, c, deadline) && reap(pid, status, deadline);
+    const Call& call = *ctx.call;
+    bool finished = pump(in.write, out.read, err.read, input, c, deadline, call) && reap(pid, status, deadline, call);
     if (!finished) {
         ::kill(-pid, SIGKILL);
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -1,6 +1,7 @@
-// configure_network: address/prefix on an interface, default route, DNS.
-// Uses the classic SIOCS* ioctls (no `ip` binary in the guest, no libnl in a
-// static binary); IPv4 only, as the host hands out IPv4 leases.
+// configure_network: address/prefix on an interface, default route, DNS, saved
+// for the next boot (saved_config.hpp). Uses the classic SIOCS* ioctls (no `ip`
+// binary in the guest, no libnl in a static binary); IPv4 only, as the host
+// hands out IPv4 leases.
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <net/route.h>
@@ -17,6 +18,8 @@
 #include "core/unique_fd.hpp"
 #include "ops.hpp"
 #include "record.hpp"
+#include "saved_config.hpp"
+#include "write_file.hpp"
 
 namespace minions::agent {
 
@@ -127,7 +130,14 @@ void apply(const Network& n) {
 
 }  // namespace
 
-nlohmann::json op_configure_network(const nlohmann::json& req, Context& ctx) {
+std::string interface_mac(const std::string& interface) {
+    std::ifstream in("/sys/class/net/" + interface + "/address");
+    std::string mac;
+    std::getline(in, mac);
+    return mac;
+}
+
+nlohmann::json apply_network(const nlohmann::json& req, Context& ctx) {
     const Network n = parse(req);
     char address[INET_ADDRSTRLEN] = {};
     inet_ntop(AF_INET, &n.address, address, sizeof address);
@@ -144,6 +154,15 @@ nlohmann::json op_configure_network(const nlohmann::json& req, Context& ctx) {
     } else {
         apply(n);
     }
+    return applied;
+}
+
+nlohmann::json op_configure_network(const nlohmann::json& req, Context& ctx) {
+    const nlohmann::json applied = apply_network(req, ctx);
+    nlohmann::json saved = applied;
+    // Ties the settings to this VM: a copy of the disk boots with another MAC.
+    if (!ctx.confined()) saved["mac"] = interface_mac(applied["interface"].get<std::string>());
+    write_under_root(ctx, kSavedNetwork, saved.dump(2) + "\n", 0644, false);
     return {{"applied", applied}};
 }
 

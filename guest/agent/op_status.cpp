@@ -11,6 +11,7 @@
 
 #include "fields.hpp"
 #include "ops.hpp"
+#include "protocol/protocol.hpp"
 #include "record.hpp"
 
 namespace minions::agent {
@@ -45,7 +46,12 @@ std::string hostname(const Context& ctx) {
 }  // namespace
 
 nlohmann::json op_health(const nlohmann::json&, Context& ctx) {
-    return {{"version", kVersion}, {"uptime_s", ctx.uptime_s()}};
+    // What a host may rely on: answers in any order, cancel, and a network
+    // configuration that survives a reboot of the guest.
+    return {{"version", kVersion},
+            {"uptime_s", ctx.uptime_s()},
+            {"protocol", protocol::kProtocolVersion},
+            {"capabilities", {"concurrent", "cancel", "persistent_network"}}};
 }
 
 nlohmann::json op_status(const nlohmann::json&, Context& ctx) {

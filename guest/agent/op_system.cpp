@@ -2,12 +2,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include "fields.hpp"
 #include "freezer.hpp"
 #include "ops.hpp"
 #include "record.hpp"
+#include "saved_config.hpp"
+#include "write_file.hpp"
 #include "core/unique_fd.hpp"
 
 namespace minions::agent {
@@ -47,22 +47,25 @@ nlohmann::json op_sync(const nlohmann::json&, Context& ctx) {
 nlohmann::json op_freeze(const nlohmann::json& req, Context& ctx) {
     const auto ms = optional_uint(req, "auto_thaw_ms", kDefaultAutoThawMs, kMaxAutoThawMs);
     if (ms == 0) throw RequestError("field 'auto_thaw_ms' must be at least 1");
-    return ctx.freezer->freeze(std::chrono::milliseconds(ms));
+    return ctx.freezer->freeze(std::chrono::milliseconds(ms), *ctx.call);
 }
 
 nlohmann::json op_thaw(const nlohmann::json&, Context& ctx) { return ctx.freezer->thaw(); }
 
-nlohmann::json op_set_hostname(const nlohmann::json& req, Context& ctx) {
-    const std::string name = required_string(req, "hostname");
+void apply_hostname(const std::string& name, Context& ctx) {
     if (!valid_hostname(name)) throw RequestError("invalid hostname '" + name + "'");
     if (ctx.confined()) {
         record(ctx, "hostname", name + "\n");
-    } else {
-        if (::sethostname(name.data(), name.size()) != 0) throw_errno("sethostname");
-        std::ofstream out("/etc/hostname", std::ios::trunc);
-        out << name << "\n";
-        if (!out.flush()) throw RequestError("cannot write /etc/hostname");
+    } else if (::sethostname(name.data(), name.size()) != 0) {
+        throw_errno("sethostname");
     }
+}
+
+nlohmann::json op_set_hostname(const nlohmann::json& req, Context& ctx) {
+    const std::string name = required_string(req, "hostname");
+    apply_hostname(name, ctx);
+    // The guest's own boot (rcS) reads it too.
+    write_under_root(ctx, kSavedHostname, name + "\n", 0644, false);
     return {{"hostname", name}};
 }
 

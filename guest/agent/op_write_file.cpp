@@ -15,6 +15,7 @@
 #include "core/unique_fd.hpp"
 #include "ops.hpp"
 #include "protocol/protocol.hpp"
+#include "write_file.hpp"
 
 namespace minions::agent {
 
@@ -114,6 +115,8 @@ void replace(int dir, const std::string& name, const std::string& data, unsigned
         ::unlinkat(dir, tmp.c_str(), 0);
         throw;
     }
+    // The new name too must be on the disk if the guest loses power next.
+    if (::fsync(dir) != 0) throw_errno("cannot flush the directory of '" + path + "'");
 }
 
 std::string content_of(const nlohmann::json& req) {
@@ -129,12 +132,8 @@ std::string content_of(const nlohmann::json& req) {
 
 }  // namespace
 
-nlohmann::json op_write_file(const nlohmann::json& req, Context& ctx) {
-    const std::string path = required_string(req, "path");
-    const std::string data = content_of(req);
-    const auto mode = static_cast<unsigned>(optional_uint(req, "mode", 0644, 07777));
-    const bool append = optional_bool(req, "append", false);
-
+void write_under_root(const Context& ctx, const std::string& path, const std::string& data, unsigned mode,
+                      bool append) {
     const auto parts = components(path);
     UniqueFd dir(open_parent(ctx, path, parts));
     const auto& name = parts.back();
@@ -144,6 +143,14 @@ nlohmann::json op_write_file(const nlohmann::json& req, Context& ctx) {
     } else {
         replace(dir.get(), name, data, mode, path);
     }
+}
+
+nlohmann::json op_write_file(const nlohmann::json& req, Context& ctx) {
+    const std::string path = required_string(req, "path");
+    const std::string data = content_of(req);
+    const auto mode = static_cast<unsigned>(optional_uint(req, "mode", 0644, 07777));
+    const bool append = optional_bool(req, "append", false);
+    write_under_root(ctx, path, data, mode, append);
     return {{"path", path}, {"bytes", data.size()}};
 }
 

@@ -17,5 +17,6 @@ nlohmann::json op_sync(const nlohmann::json& req, Context& ctx);
 nlohmann::json op_freeze(const nlohmann::json& req, Context& ctx);
 nlohmann::json op_thaw(const nlohmann::json& req, Context& ctx);
 nlohmann::json op_set_hostname(const nlohmann::json& req, Context& ctx);
+nlohmann::json op_cancel(const nlohmann::json& req, Context& ctx);
 
 }  // namespace minions::agent

@@ -1,6 +1,7 @@
 // Frame codec: 4-byte big-endian length + UTF-8 JSON object, at most 1 MiB.
 #include "protocol/protocol.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 namespace minions::protocol {
@@ -14,6 +15,13 @@ uint32_t read_be32(std::string_view bytes) {
            (uint32_t{static_cast<unsigned char>(bytes[1])} << 16) |
            (uint32_t{static_cast<unsigned char>(bytes[2])} << 8) |
            uint32_t{static_cast<unsigned char>(bytes[3])};
+}
+
+FrameDecoder::Result parse_body(std::string_view body) {
+    auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return {std::nullopt, "frame is not valid JSON"};
+    if (!parsed.is_object()) return {std::nullopt, std::string("frame is a JSON ") + parsed.type_name() + ", not an object"};
+    return {std::move(parsed), {}};
 }
 
 }  // namespace
@@ -51,6 +59,7 @@ void FrameDecoder::feed(std::string_view bytes) {
 }
 
 std::optional<FrameDecoder::Result> FrameDecoder::next() {
+    if (sync_ == Sync::Resync) return next_resync();
     if (skip_ > 0) {
         const auto drop = static_cast<std::size_t>(std::min<uint64_t>(skip_, buffer_.size()));
         buffer_.erase(0, drop);
@@ -71,20 +80,53 @@ std::optional<FrameDecoder::Result> FrameDecoder::next() {
     }
     if (buffer_.size() < kHeaderBytes + length) return std::nullopt;
 
-    auto parsed = nlohmann::json::parse(buffer_.begin() + kHeaderBytes,
-                                        buffer_.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + length),
-                                        nullptr, /*allow_exceptions=*/false);
+    Result result = parse_body(std::string_view(buffer_).substr(kHeaderBytes, length));
     buffer_.erase(0, kHeaderBytes + length);
-    if (parsed.is_discarded()) return Result{std::nullopt, "frame is not valid JSON"};
-    if (!parsed.is_object()) {
-        return Result{std::nullopt, std::string("frame is a JSON ") + parsed.type_name() + ", not an object"};
+    return result;
+}
+
+// See Sync::Resync in the header for why a 0x00 byte is the anchor.
+std::optional<FrameDecoder::Result> FrameDecoder::next_resync() {
+    for (;;) {
+        const auto start = buffer_.find('\0');
+        if (start == std::string::npos) {
+            drop(buffer_.size());
+            return std::nullopt;
+        }
+        if (start > 0) drop(start);
+        if (buffer_.size() < kHeaderBytes + 1) return std::nullopt;
+        const uint32_t length = read_be32(buffer_);
+        if (length < 2 || length > kMaxFrameBytes || buffer_[kHeaderBytes] != '{') {
+            drop(1);
+            continue;
+        }
+        const std::size_t have = std::min<std::size_t>(buffer_.size() - kHeaderBytes, length);
+        const char* body = buffer_.data() + kHeaderBytes;
+        if (const void* cut = std::memchr(body + clean_, '\0', have - clean_)) {
+            drop(static_cast<std::size_t>(static_cast<const char*>(cut) - buffer_.data()));
+            continue;
+        }
+        if (have < length) {
+            clean_ = have;
+            return std::nullopt;
+        }
+        Result result = parse_body(std::string_view(body, length));
+        buffer_.erase(0, kHeaderBytes + length);
+        clean_ = 0;
+        return result;
     }
-    return Result{std::move(parsed), {}};
+}
+
+void FrameDecoder::drop(std::size_t n) {
+    buffer_.erase(0, n);
+    skipped_ += n;
+    clean_ = 0;
 }
 
 void FrameDecoder::reset() {
     buffer_.clear();
     skip_ = 0;
+    clean_ = 0;
 }
 
 }  // namespace minions::protocol

@@ -1,5 +1,6 @@
-// Client: one connection per call, a fresh id per request, answers with other
-// ids ignored, every wait bounded by the call's deadline.
+// Client: one connection per call, a process-wide unique id per request,
+// answers with other ids ignored, every wait bounded by the call's deadline,
+// and a cancel for every request it stops waiting for.
 #include "agent/agent_client.hpp"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "agent/connection.hpp"
+#include "agent/request_id.hpp"
 #include "core/error.hpp"
 #include "protocol/protocol.hpp"
 
@@ -24,6 +26,8 @@ constexpr auto kExecGrace = std::chrono::seconds(10);
 constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(500);
 constexpr auto kMaxAttempt = std::chrono::seconds(2);
+// What a cancel may add to a failed call.
+constexpr auto kCancelBudget = std::chrono::seconds(1);
 
 template <typename T>
 T field(const nlohmann::json& response, const char* name, const std::string& op) {
@@ -31,6 +35,26 @@ T field(const nlohmann::json& response, const char* name, const std::string& op)
         return response.at(name).get<T>();
     } catch (const nlohmann::json::exception&) {
         throw Error(Errc::AgentFailed, "guest agent answered '" + op + "' without a valid '" + name + "' field");
+    }
+}
+
+// Reads until the answer to request `id` arrives. Anything else is not ours:
+// another call's answer, the rest of one a host stopped reading, a frame cut
+// short; the resynchronising decoder steps over all of them.
+nlohmann::json await_answer(detail::Connection& conn, uint64_t id, const std::string& op,
+                            std::chrono::steady_clock::time_point deadline) {
+    protocol::FrameDecoder decoder(protocol::FrameDecoder::Sync::Resync);
+    for (;;) {
+        const std::string bytes = conn.receive(deadline);
+        if (bytes.empty()) {
+            throw Error(Errc::AgentFailed, conn.peer() + " closed the connection before answering '" + op + "'");
+        }
+        decoder.feed(bytes);
+        while (auto frame = decoder.next()) {
+            if (!frame->message) continue;
+            const auto it = frame->message->find("id");
+            if (it != frame->message->end() && *it == id) return std::move(*frame->message);
+        }
     }
 }
 
@@ -46,7 +70,7 @@ nlohmann::json Client::call(nlohmann::json request, std::chrono::milliseconds ti
         throw Error(Errc::InvalidArgument, "agent request must be a JSON object with a string 'op'");
     }
     const std::string op = request["op"].get<std::string>();
-    const uint64_t id = next_id_++;
+    const uint64_t id = next_request_id();
     request["id"] = id;
     std::string frame;
     try {
@@ -56,30 +80,16 @@ nlohmann::json Client::call(nlohmann::json request, std::chrono::milliseconds ti
     }
 
     const auto deadline = Clock::now() + timeout;
+    nlohmann::json answer;
     try {
         detail::Connection conn(endpoint_, deadline);
-        conn.send_all(frame, deadline);
-        protocol::FrameDecoder decoder;
-        for (;;) {
-            const std::string bytes = conn.receive(deadline);
-            if (bytes.empty()) {
-                throw Error(Errc::AgentFailed, conn.peer() + " closed the connection before answering '" + op + "'");
-            }
-            decoder.feed(bytes);
-            while (auto frame_in = decoder.next()) {
-                if (!frame_in->message) {
-                    throw Error(Errc::AgentFailed, conn.peer() + " sent a bad frame: " + frame_in->error);
-                }
-                const auto& msg = *frame_in->message;
-                // An answer to some earlier request on a reused stream: not ours.
-                if (!msg.contains("id") || msg["id"] != id) continue;
-                if (msg.value("ok", false) != true) {
-                    const auto it = msg.find("error");
-                    const std::string why = it != msg.end() && it->is_string() ? it->get<std::string>() : msg.dump();
-                    throw Error(Errc::AgentFailed, "guest agent: " + why);
-                }
-                return msg;
-            }
+        try {
+            conn.send_all(frame, deadline);
+            answer = await_answer(conn, id, op, deadline);
+        } catch (const Error&) {
+            // The request may be running in the guest, with nobody to answer.
+            cancel(id, conn);
+            throw;
         }
     } catch (const Error& e) {
         if (e.code() != Errc::Timeout) throw;
@@ -87,13 +97,44 @@ nlohmann::json Client::call(nlohmann::json request, std::chrono::milliseconds ti
         throw Error(Errc::Timeout, "guest agent at '" + endpoint_.socket.string() + "' did not answer '" + op +
                                        "' within " + std::to_string(timeout.count()) + " ms (" + e.what() + ")");
     }
+    if (answer.value("ok", false) != true) {
+        const auto it = answer.find("error");
+        const std::string why = it != answer.end() && it->is_string() ? it->get<std::string>() : answer.dump();
+        throw Error(Errc::AgentFailed, "guest agent: " + why);
+    }
+    return answer;
 }
 
-void Client::wait_ready(std::chrono::milliseconds timeout) {
+// On the call's own connection first: over virtio-serial a fresh one would
+// queue behind whichever host connection QEMU is serving. A fresh connection
+// only when that one is broken. Answers to the cancel are not waited for.
+void Client::cancel(uint64_t target, detail::Connection& conn) {
+    const std::string frame =
+        protocol::encode_frame({{"id", next_request_id()}, {"op", "cancel"}, {"target", target}});
+    const auto deadline = Clock::now() + kCancelBudget;
+    try {
+        conn.send_all(frame, deadline);
+        return;
+    } catch (const Error&) {
+    }
+    try {
+        detail::Connection fresh(endpoint_, deadline);
+        fresh.send_all(frame, deadline);
+    } catch (const Error&) {
+        // Best effort: the guest's own deadlines (exec's timeout, the freeze's
+        // auto-thaw) still bound what it runs.
+    }
+}
+
+void Client::wait_ready(std::chrono::milliseconds timeout, const std::function<bool()>& keep_waiting) {
     const auto deadline = Clock::now() + timeout;
     auto backoff = kFirstBackoff;
     std::string last_error = "no attempt made";
     for (;;) {
+        if (keep_waiting && !keep_waiting()) {
+            throw Error(Errc::HypervisorFailed, "stopped waiting for the guest agent at '" + endpoint_.socket.string() +
+                                                    "': its VMM is gone (last error: " + last_error + ")");
+        }
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) break;
         try {
@@ -148,7 +189,9 @@ nlohmann::json Client::status() { return call({{"op", "status"}}); }
 
 void Client::sync() { call({{"op", "sync"}}); }
 
-void Client::freeze() { call({{"op", "freeze"}}); }
+void Client::freeze(std::chrono::milliseconds auto_thaw) {
+    call({{"op", "freeze"}, {"auto_thaw_ms", auto_thaw.count()}});
+}
 
 void Client::thaw() { call({{"op", "thaw"}}); }
 

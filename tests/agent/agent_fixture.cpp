@@ -1,5 +1,6 @@
 #include "agent/agent_fixture.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -8,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -35,21 +37,48 @@ void AgentTest::SetUp() {
     sandbox_ = tmp_.path() / "sandbox";
     socket_ = tmp_.path() / "agent.sock";
     std::filesystem::create_directory(sandbox_);
+    start_agent();
+}
+
+void AgentTest::TearDown() { stop_agent(); }
+
+void AgentTest::start_agent(int serial_fd) {
+    // The serial stream always lands on descriptor 3 of the agent.
+    constexpr int kAgentSerialFd = 3;
+    serial_fd_ = serial_fd;
     std::vector<std::string> args = {MINIONS_AGENT_BINARY, "--unix-socket", socket_.string(), "--sandbox",
                                      sandbox_.string()};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    int source = serial_fd;
+    if (serial_fd >= 0) {
+        // dup2 onto itself would keep O_CLOEXEC.
+        if (source == kAgentSerialFd) source = ::fcntl(serial_fd, F_DUPFD_CLOEXEC, 10);
+        posix_spawn_file_actions_adddup2(&actions, source, kAgentSerialFd);
+        args.insert(args.end(), {"--serial-fd", std::to_string(kAgentSerialFd)});
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ASSERT_EQ(::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ), 0) << MINIONS_AGENT_BINARY;
+    const int spawned = ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (source != serial_fd) ::close(source);
+    ASSERT_EQ(spawned, 0) << MINIONS_AGENT_BINARY;
     client().wait_ready(std::chrono::seconds(10));
 }
 
-void AgentTest::TearDown() {
+void AgentTest::stop_agent() {
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         int status;
         ::waitpid(pid_, &status, 0);
+        pid_ = -1;
     }
+}
+
+void AgentTest::restart_agent() {
+    stop_agent();
+    start_agent(serial_fd_);
 }
 
 std::string AgentTest::recorded(const std::string& name) const {
@@ -101,6 +130,15 @@ std::optional<nlohmann::json> read_frame(int fd, std::chrono::milliseconds timeo
         char c;
         if (::read(fd, &c, 1) != 1) return std::nullopt;
         decoder.feed(std::string_view(&c, 1));
+    }
+}
+
+std::optional<nlohmann::json> read_answer(int fd, uint64_t id, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto frame = read_frame(fd, std::max(left, std::chrono::milliseconds(0)));
+        if (!frame || (*frame)["id"] == id) return frame;
     }
 }
 

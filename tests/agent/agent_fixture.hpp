@@ -33,6 +33,13 @@ protected:
     void SetUp() override;
     void TearDown() override;
 
+    // Starts the agent and waits until it answers; `serial_fd`, when >= 0, is
+    // handed to it as its virtio-serial port (see fake_serial.hpp).
+    void start_agent(int serial_fd = -1);
+    void stop_agent();
+    // What a guest reboot does to the agent: a new process, the same disk.
+    void restart_agent();
+
     Endpoint unix_endpoint() const { return {Endpoint::Transport::Unix, socket_, 1024}; }
     Client client(std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
         return Client(unix_endpoint(), timeout);
@@ -47,6 +54,7 @@ private:
     TempDir tmp_;
     std::filesystem::path sandbox_, socket_;
     pid_t pid_ = -1;
+    int serial_fd_ = -1;
 };
 
 std::string read_file(const std::filesystem::path& path);
@@ -56,5 +64,7 @@ int connect_raw(const std::filesystem::path& socket);
 void send_raw(int fd, const std::string& bytes);
 // Next frame's JSON, or nullopt on EOF/timeout.
 std::optional<nlohmann::json> read_frame(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// Reads frames until the one with `id` (answers come in any order); nullopt on EOF/timeout.
+std::optional<nlohmann::json> read_answer(int fd, uint64_t id, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace minions::agent::testing

@@ -2,6 +2,8 @@
 // Hypervisor stand-in, bad handshakes, silent peers, stale ids, no agent.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "agent/agent_fixture.hpp"
 #include "agent/fake_hypervisor.hpp"
 #include "core/error.hpp"
@@ -80,6 +82,30 @@ TEST(ClientTransport, StaleIdsAreIgnored) {
     FakeHypervisor agent(tmp.path() / "agent.sock", Mode::StaleThenEcho);
     Client c({Endpoint::Transport::Unix, agent.socket(), 1024}, 2s);
     EXPECT_EQ(c.call({{"op", "health"}})["answer"], "fresh");
+}
+
+// Ids never repeat across clients: a late answer to one call cannot pass for
+// another's, even when both started with a fresh Client.
+TEST(ClientTransport, EveryRequestHasItsOwnId) {
+    TempDir tmp;
+    FakeHypervisor agent(tmp.path() / "agent.sock", Mode::StaleThenEcho);
+    for (int i = 0; i < 3; ++i) Client({Endpoint::Transport::Unix, agent.socket(), 1024}, 2s).health();
+    const auto requests = agent.requests();
+    ASSERT_EQ(requests.size(), 3u);
+    std::set<uint64_t> ids;
+    for (const auto& r : requests) ids.insert(r["id"].get<uint64_t>());
+    EXPECT_EQ(ids.size(), 3u);
+    EXPECT_EQ(ids.count(1), 0u) << "ids must not restart at 1 with every client (nor with every daemon)";
+}
+
+TEST(ClientTransport, WaitReadyStopsAsSoonAsTheVmmIsGone) {
+    TempDir tmp;
+    Client c({Endpoint::Transport::Unix, tmp.path() / "nobody.sock", 1024}, 1s);
+    int asked = 0;
+    const auto start = std::chrono::steady_clock::now();
+    expect_error([&] { c.wait_ready(10s, [&] { return ++asked < 3; }); }, Errc::HypervisorFailed, "VMM is gone");
+    EXPECT_EQ(asked, 3);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
 TEST(ClientTransport, MissingSocketIsAgentFailed) {

@@ -60,6 +60,11 @@ std::string FakeHypervisor::handshakes() const {
     return handshakes_;
 }
 
+std::vector<nlohmann::json> FakeHypervisor::requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+}
+
 void FakeHypervisor::run() {
     while (wait_readable(listen_fd_, stop_)) {
         const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -73,6 +78,10 @@ void FakeHypervisor::handle(int fd) {
     if (mode_ == Mode::StaleThenEcho) {
         auto request = read_frame(fd, std::chrono::seconds(5));
         if (!request) return;
+        {
+            std::lock_guard lock(mutex_);
+            requests_.push_back(*request);
+        }
         send_raw(fd, protocol::encode_frame({{"id", 999999}, {"ok", true}, {"answer", "stale"}}));
         send_raw(fd, protocol::encode_frame({{"id", (*request)["id"]}, {"ok", true}, {"answer", "fresh"}}));
         return;

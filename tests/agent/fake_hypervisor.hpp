@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace minions::agent::testing {
 
@@ -28,6 +31,8 @@ public:
     const std::filesystem::path& socket() const { return socket_; }
     // The CONNECT lines received, concatenated.
     std::string handshakes() const;
+    // StaleThenEcho: the requests answered, in order.
+    std::vector<nlohmann::json> requests() const;
 
 private:
     void run();
@@ -40,6 +45,7 @@ private:
     std::atomic<bool> stop_{false};
     mutable std::mutex mutex_;
     std::string handshakes_;
+    std::vector<nlohmann::json> requests_;
     std::thread thread_;
 };
 
