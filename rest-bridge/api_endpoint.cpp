@@ -76,8 +76,10 @@ ApiEndpoint::ApiEndpoint(EndpointSettings settings)
       pool_(std::make_unique<WorkerPool>(settings_.workers, settings_.max_queued)) {}
 
 ApiEndpoint::~ApiEndpoint() {
-    // Let running calls answer through the still-open endpoint first.
-    pool_.reset();
+    // Let running calls answer through the still-open endpoint first; the
+    // I/O threads may still hand the pool requests (refused: 503) until
+    // shutdown() has joined them, so the pool is freed only after that.
+    pool_->close();
     http_.shutdown();
 }
 

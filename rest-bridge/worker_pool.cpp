@@ -7,14 +7,17 @@ WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queu
     for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool() { close(); }
+
+void WorkerPool::close() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
         queue_.clear();
     }
     wake_.notify_all();
-    for (auto& thread : threads_) thread.join();
+    for (auto& thread : threads_)
+        if (thread.joinable()) thread.join();
 }
 
 bool WorkerPool::submit(Job job) {

@@ -16,7 +16,11 @@ public:
     using Job = std::function<void()>;
 
     WorkerPool(size_t threads, size_t max_queued);
-    ~WorkerPool();  // finishes running jobs, drops queued ones
+    ~WorkerPool();  // close()
+    // Refuses new jobs (submit() is false), drops queued ones and waits for
+    // the running ones. The pool stays valid, so callers that still hold it
+    // (Pistache's I/O threads) are refused rather than use freed memory.
+    void close();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 

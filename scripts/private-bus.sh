@@ -12,9 +12,17 @@
 # DIR/system_bus_socket, runs as root (so activated services run as root, as
 # under systemd), activates services from DIR/services without the setuid
 # helper, and adds DIR/bus.d, which starts with the project's bus policy; drop
-# more *.conf files there and call ReloadConfig. polkitd reads actions and
-# rules only from /usr/share/polkit-1/actions and /etc/polkit-1/rules.d, so
-# installing those is the caller's job.
+# more *.conf files there and call ReloadConfig.
+#
+# polkitd reads actions only from /usr/share/polkit-1/actions and rules only
+# from /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d. When DIR/polkit
+# exists (the caller creates it before `start`), polkitd runs in a mount
+# namespace of its own in which DIR/polkit/actions is
+# /usr/share/polkit-1/actions, DIR/polkit/rules.d is /etc/polkit-1/rules.d and
+# /usr/share/polkit-1/rules.d is empty: it sees exactly the files put there,
+# and the host's files are neither read nor touched (tests use this). Without
+# DIR/polkit, polkitd reads the host's directories, where the caller installs
+# what it needs (the demo does).
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop|env|polkitd-start|polkitd-stop DIR" >&2; exit 2; }
@@ -69,15 +77,40 @@ name_owned() {
     string:org.freedesktop.PolicyKit1 2>/dev/null | grep -q true
 }
 
+# polkit_view: the command prefix that runs polkitd with DIR/polkit as its
+# configuration (see the top), or nothing when DIR/polkit does not exist.
+# Mounts made in that namespace never reach the host's (private propagation).
+polkit_view=()
+private_polkit() {
+  local view=$dir/polkit target
+  [[ -d $view ]] || return 0
+  mkdir -p "$view/actions" "$view/rules.d" "$view/empty"
+  # polkitd reads them as its own user.
+  chmod 0755 "$view" "$view/actions" "$view/rules.d" "$view/empty"
+  for target in /usr/share/polkit-1/actions /etc/polkit-1/rules.d /usr/share/polkit-1/rules.d; do
+    [[ -d $target ]] || { echo "$0: $target missing (reinstall polkitd)" >&2; exit 1; }
+  done
+  # sh -c SCRIPT sh VIEW polkitd ARGS...: the view comes in as $1, polkitd
+  # and its arguments follow.
+  polkit_view=(unshare --mount --propagation private -- sh -c '
+    v=$1; shift
+    mount --bind "$v/actions" /usr/share/polkit-1/actions &&
+    mount --bind "$v/rules.d" /etc/polkit-1/rules.d &&
+    mount --bind "$v/empty" /usr/share/polkit-1/rules.d &&
+    exec "$@"' sh "$view")
+}
+
 start_polkitd() {
   kill_pidfile "$dir/polkitd.pid"
+  private_polkit
   local attempt i pid
   # The bus may not have seen the old polkitd go yet; a new one asking for
   # the name before that gives up at once. Wait for the name, and retry.
   for i in $(seq 50); do name_owned || break; sleep 0.1; done
   for attempt in 1 2 3; do
-    # polkitd drops to its own user; it only needs the bus address.
-    DBUS_SYSTEM_BUS_ADDRESS=$address setsid "$polkitd" --no-debug \
+    # polkitd drops to its own user; it only needs the bus address. Every
+    # wrapper execs, so $! is polkitd's pid.
+    DBUS_SYSTEM_BUS_ADDRESS=$address setsid "${polkit_view[@]}" "$polkitd" --no-debug \
       </dev/null >>"$dir/polkitd.log" 2>&1 &
     echo $! >"$dir/polkitd.pid"
     pid=$(<"$dir/polkitd.pid")

@@ -4,6 +4,12 @@
 // exec. It runs inside a network namespace (unshare --net) with temp state
 // directories and its own network namespace name; afterwards
 // `minions --json list` must show `demo` running. A second run must reuse it.
+// The demo installs org.minions.policy into /usr/share/polkit-1/actions (the
+// only place polkitd reads actions from; it cannot run in a mount namespace
+// of its own here, as the network namespace it adds must be the host's): a
+// HostFileGuard puts back exactly what was there before (and removes group
+// `minions` again if minions-setup created it).
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -12,7 +18,7 @@
 #include <memory>
 
 #include "install/run.hpp"
-#include "polkit/private_bus.hpp"
+#include "polkit/host_files.hpp"
 
 namespace minions::test {
 namespace {
@@ -27,9 +33,9 @@ class DemoEndToEnd : public ::testing::Test {
 protected:
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "the demo needs root";
-        // Holds the project's polkit policy in /usr/share/polkit-1/actions
-        // (shared with the other bus tests) while the demo's own polkitd runs.
-        polkit_files_ = std::make_unique<PrivateBus>(PrivateBus::Options{});
+        policy_guard_ = std::make_unique<HostFileGuard>(
+            std::vector<fs::path>{"/usr/share/polkit-1/actions/org.minions.policy"});
+        had_group_ = ::getgrnam("minions") != nullptr;
         work_ = make_temp_dir("minions-demo-e2e-");
         // polkitd runs as its own user and must reach the bus socket inside.
         fs::permissions(work_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -58,7 +64,9 @@ protected:
         run({"ip", "netns", "del", netns_});
         std::error_code ignored;
         fs::remove_all(work_, ignored);
-        polkit_files_.reset();
+        // minions-setup made group `minions`: it goes with the last holder.
+        if (!had_group_ && ::getgrnam("minions")) HostFileGuard::record_account("group", "minions");
+        policy_guard_.reset();  // after the demo's polkitd is gone
     }
 
     RunResult demo(const std::string& log_name) {
@@ -74,7 +82,8 @@ protected:
         return json::parse(r.output, nullptr, false);
     }
 
-    std::unique_ptr<PrivateBus> polkit_files_;
+    std::unique_ptr<HostFileGuard> policy_guard_;
+    bool had_group_ = true;
     fs::path work_;
     std::string netns_;
     std::map<std::string, std::string> env_;

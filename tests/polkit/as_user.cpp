@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "host_files.hpp"
 #include "private_bus.hpp"
 
 namespace minions::test {
@@ -149,9 +150,15 @@ Identity nobody() {
 }
 
 Identity ensure_user(const std::string& name, const std::vector<std::string>& groups) {
+    // What this creates on the host goes again when the last test process
+    // holding the ledger ends (this one holds it until it exits).
+    static HostFileGuard hold({});
     HarnessLock lock;
     for (const auto& group : groups)
-        if (!::getgrnam(group.c_str())) run_checked({"groupadd", "--system", group});
+        if (!::getgrnam(group.c_str())) {
+            run_checked({"groupadd", "--system", group});
+            HostFileGuard::record_account("group", group);
+        }
     Identity who;
     if (!lookup(name, who)) {
         std::vector<std::string> argv{"useradd", "--system", "--no-create-home",
@@ -162,9 +169,13 @@ Identity ensure_user(const std::string& name, const std::vector<std::string>& gr
         if (!list.empty()) argv.insert(argv.end(), {"--groups", list});
         argv.push_back(name);
         run_checked(argv);
+        HostFileGuard::record_account("user", name);
     } else {
         for (const auto& group : groups)
-            if (!in_group(who, group)) run_checked({"usermod", "--append", "--groups", group, name});
+            if (!in_group(who, group)) {
+                run_checked({"usermod", "--append", "--groups", group, name});
+                HostFileGuard::record_account("member", name, group);
+            }
     }
     if (!lookup(name, who)) throw std::runtime_error("user " + name + " still missing after useradd");
     return who;

@@ -1,10 +1,12 @@
-// PrivateBus: scripts/private-bus.sh driven from a test, plus the polkit
-// files polkitd must find in the system directories.
+// PrivateBus: scripts/private-bus.sh driven from a test. polkitd's
+// configuration lives in the bus's directory (DIR/polkit), which the script
+// mounts over the system directories inside polkitd's own mount namespace:
+// nothing is written to /usr/share/polkit-1 or /etc/polkit-1, so a host's
+// installed files are never read, overwritten or removed, a killed test leaves
+// nothing to restore, and parallel test processes (ctest -j) each see only
+// their own files.
 #include "private_bus.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,8 +21,12 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kSource = MINIONS_SOURCE_DIR;
-const fs::path kActionsDir = "/usr/share/polkit-1/actions";
-const fs::path kRulesDir = "/etc/polkit-1/rules.d";
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path.string());
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 void write_file(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::trunc);
@@ -32,65 +38,11 @@ void write_file(const fs::path& path, const std::string& text) {
                               fs::perms::others_read);
 }
 
-// The project's polkit files are shared by every test process running at
-// the same time (ctest -j): each registers itself as a holder, and the
-// files go when the last holder does. flock keeps the bookkeeping atomic.
-class PolkitFiles {
-public:
-    static void acquire() {
-        Lock lock;
-        fs::create_directories(holders());
-        write_file(holders() / std::to_string(::getpid()), "");
-        for (const auto& [from, to] : files()) {
-            fs::create_directories(to.parent_path());
-            fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-            fs::permissions(to, fs::perms::owner_read | fs::perms::owner_write |
-                                    fs::perms::group_read | fs::perms::others_read);
-        }
-    }
-
-    static void release() {
-        Lock lock;
-        fs::remove(holders() / std::to_string(::getpid()));
-        bool others = false;
-        for (const auto& entry : fs::directory_iterator(holders())) {
-            pid_t pid = std::atoi(entry.path().filename().c_str());
-            if (pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM))
-                others = true;
-            else
-                fs::remove(entry.path());  // a test process that died without cleaning up
-        }
-        if (others) return;
-        for (const auto& [from, to] : files()) fs::remove(to);
-    }
-
-private:
-    struct Lock {
-        Lock() {
-            auto path = fs::temp_directory_path() / "minions-test-polkit.lock";
-            fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-            if (fd < 0 || ::flock(fd, LOCK_EX) != 0)
-                throw std::runtime_error("cannot lock " + path.string());
-        }
-        ~Lock() { ::close(fd); }
-        Lock(const Lock&) = delete;
-        Lock& operator=(const Lock&) = delete;
-        int fd = -1;
-    };
-
-    static fs::path holders() { return fs::temp_directory_path() / "minions-test-polkit.holders"; }
-
-    static std::vector<std::pair<fs::path, fs::path>> files() {
-        return {{kSource / "polkit/org.minions.policy", kActionsDir / "org.minions.policy"},
-                {kSource / "polkit/50-org.minions.rules", kRulesDir / "50-org.minions.rules"}};
-    }
-};
-
 }  // namespace
 
 PrivateBus::PrivateBus(const Options& options) {
     if (::geteuid() != 0)
-        throw std::runtime_error("the private bus harness needs root (polkit files, other users)");
+        throw std::runtime_error("the private bus harness needs root (mount namespace, other users)");
     std::string pattern = (fs::temp_directory_path() / "minions-bus-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
     dir_ = pattern;
@@ -100,9 +52,12 @@ PrivateBus::PrivateBus(const Options& options) {
         saved_address_ = old;
     }
     try {
+        // Always a private view, so polkitd never reads the host's rules.
+        fs::create_directories(actions_dir());
+        fs::create_directories(rules_dir());
         if (options.install_polkit_files) {
-            PolkitFiles::acquire();
-            polkit_files_ = true;
+            write_file(actions_dir() / "org.minions.policy", read_file(kSource / "polkit/org.minions.policy"));
+            write_file(rules_dir() / "50-org.minions.rules", read_file(kSource / "polkit/50-org.minions.rules"));
         }
         fs::create_directories(dir_ / "bus.d");
         for (const auto& [name, xml] : options.bus_policies) write_file(dir_ / "bus.d" / name, xml);
@@ -123,15 +78,6 @@ void PrivateBus::cleanup() noexcept {
         // Best effort: the bus may never have started.
     }
     std::error_code ignored;
-    for (const auto& file : rules_) fs::remove(file, ignored);
-    rules_.clear();
-    if (polkit_files_) {
-        polkit_files_ = false;
-        try {
-            PolkitFiles::release();
-        } catch (const std::exception&) {
-        }
-    }
     fs::remove_all(dir_, ignored);
     if (had_address_)
         ::setenv("DBUS_SYSTEM_BUS_ADDRESS", saved_address_.c_str(), 1);
@@ -146,9 +92,9 @@ void PrivateBus::stop_polkitd() { script("polkitd-stop"); }
 void PrivateBus::start_polkitd() { script("polkitd-start"); }
 
 void PrivateBus::install_rules(const std::string& file_name, const std::string& javascript) {
-    fs::path path = kRulesDir / file_name;
-    write_file(path, javascript);
-    rules_.push_back(path);
+    if (file_name.empty() || file_name.find('/') != std::string::npos || file_name[0] == '.')
+        throw std::invalid_argument("not a plain file name: " + file_name);
+    write_file(rules_dir() / file_name, javascript);
     start_polkitd();
 }
 

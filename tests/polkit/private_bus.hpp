@@ -1,8 +1,10 @@
 #pragma once
 // Test harness for everything that talks to the system bus: a private
-// dbus-daemon plus a real polkitd (scripts/private-bus.sh), the project's
-// polkit files installed where polkitd reads them, and ways to act as
-// another user. Needs root, as CI has.
+// dbus-daemon plus a real polkitd (scripts/private-bus.sh) that reads the
+// project's polkit files from the bus's own directory (a private mount
+// namespace puts them where polkitd looks; the host's polkit directories are
+// neither read nor written), and ways to act as another user. Needs root, as
+// CI has.
 //
 //   class MyTest : public minions::test::PrivateBusTest {};
 //   TEST_F(MyTest, Something) {
@@ -35,7 +37,10 @@ Identity root_identity();
 Identity nobody();
 // User `name` with the given supplementary groups, created (system user, no
 // home, no login shell) along with missing groups through groupadd, useradd
-// and usermod. Safe against other test processes doing the same.
+// and usermod. Safe against other test processes doing the same. What it
+// creates or adds is undone when the last test process that called it (or
+// holds a HostFileGuard) ends, or, after a kill, by the next one (see
+// host_files.hpp); accounts that existed before are left as they were.
 Identity ensure_user(const std::string& name, const std::vector<std::string>& groups);
 // A user in group `minions` ("minions-test"), whom 50-org.minions.rules allows everything.
 Identity minions_member();
@@ -77,12 +82,17 @@ struct BusCall {
 ChildOutcome call_as(const Identity& who, const BusCall& call);
 
 // A running private bus and polkitd; the destructor stops both and removes
-// everything it installed. Sets DBUS_SYSTEM_BUS_ADDRESS for this process
-// (and so for children) while it lives.
+// its directory, the only place it writes. Sets DBUS_SYSTEM_BUS_ADDRESS for
+// this process (and so for children) while it lives. polkitd sees
+// actions_dir() as /usr/share/polkit-1/actions, rules_dir() as
+// /etc/polkit-1/rules.d and an empty /usr/share/polkit-1/rules.d: only this
+// bus's files, never the host's nor another test process's.
 class PrivateBus {
 public:
     struct Options {
-        bool install_polkit_files = true;  // org.minions.policy + 50-org.minions.rules
+        // org.minions.policy + 50-org.minions.rules from the source tree;
+        // false: polkitd knows no minions action at all.
+        bool install_polkit_files = true;
         // Extra bus policy files (file name -> XML) next to the project's.
         std::map<std::string, std::string> bus_policies;
     };
@@ -99,17 +109,17 @@ public:
 
     void stop_polkitd();
     void start_polkitd();  // also restarts a running one
-    // Writes /etc/polkit-1/rules.d/<file_name> (removed again by the
-    // destructor) and restarts polkitd so the rule applies at once.
+    // Writes rules_dir()/<file_name> (polkitd's /etc/polkit-1/rules.d) and
+    // restarts polkitd so the rule applies at once.
     void install_rules(const std::string& file_name, const std::string& javascript);
+    std::filesystem::path actions_dir() const { return dir_ / "polkit/actions"; }
+    std::filesystem::path rules_dir() const { return dir_ / "polkit/rules.d"; }
 
 private:
     void script(const std::string& command);
     void cleanup() noexcept;  // stop, uninstall, remove; the destructor's work
 
     std::filesystem::path dir_;
-    bool polkit_files_ = false;
-    std::vector<std::filesystem::path> rules_;
     std::string saved_address_;
     bool had_address_ = false;
 };
