@@ -1,6 +1,5 @@
 #include "manager.hpp"
 
-#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -216,26 +215,9 @@ void Manager::boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const
 
 void Manager::prepare_guest(Vm& vm, const std::string& ssh_key) {
     agent::Client agent = agent_for(vm);
-    // A VMM that died will never bring its agent up: the wait is cut into
-    // short slices, and stops as soon as the VMM is gone.
-    const auto deadline = std::chrono::steady_clock::now() + config_.agent_ready_timeout;
-    for (;;) {
-        if (!vmm_alive(vm))
-            throw Error(Errc::HypervisorFailed, "the hypervisor of VM " + in_quotes(vm.name) +
-                                                    " exited before its guest agent answered; see: minions logs " +
-                                                    vm.name);
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        try {
-            agent.wait_ready(std::clamp<std::chrono::milliseconds>(left, 1ms, 1s));
-            break;
-        } catch (const Error& e) {
-            if (e.code() != Errc::Timeout) throw;
-            if (std::chrono::steady_clock::now() >= deadline)
-                throw Error(Errc::Timeout, "the guest agent of VM " + in_quotes(vm.name) + " did not answer within " +
-                                               std::to_string(config_.agent_ready_timeout.count()) + " s (" +
-                                               e.what() + ")");
-        }
-    }
+    // A VMM that died will never bring its agent up: stop waiting at once.
+    agent.wait_ready(std::chrono::duration_cast<std::chrono::milliseconds>(config_.agent_ready_timeout),
+                     [this, &vm] { return vmm_alive(vm); });
     agent::GuestNetwork net;
     net.address = vm.ip;
     net.prefix = config_.subnet.prefix;
