@@ -22,8 +22,6 @@ using Clock = std::chrono::steady_clock;
 const nlohmann::json kSleeper = {{"op", "exec"}, {"command", "sh"},
                                  {"args", {"-c", "echo $$ > sleeper.pid; exec sleep 30"}}, {"timeout_ms", 60000}};
 
-bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
-
 // The pid the sleeper wrote into the sandbox, once it did (-1 if never).
 pid_t wait_for_pid(const std::filesystem::path& file, std::chrono::milliseconds timeout = 5s) {
     const auto deadline = Clock::now() + timeout;
@@ -33,16 +31,6 @@ pid_t wait_for_pid(const std::filesystem::path& file, std::chrono::milliseconds 
         std::this_thread::sleep_for(10ms);
     }
     return -1;
-}
-
-// True once `pid` is gone (the agent reaps what it kills).
-bool gone_within(pid_t pid, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (process_alive(pid)) {
-        if (Clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
 }
 
 nlohmann::json with_id(nlohmann::json request, uint64_t id) {

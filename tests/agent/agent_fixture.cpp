@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "protocol/protocol.hpp"
@@ -140,6 +142,15 @@ std::optional<nlohmann::json> read_answer(int fd, uint64_t id, std::chrono::mill
         auto frame = read_frame(fd, std::max(left, std::chrono::milliseconds(0)));
         if (!frame || (*frame)["id"] == id) return frame;
     }
+}
+
+bool gone_within(pid_t pid, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (::kill(pid, 0) == 0 || errno == EPERM) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
 }
 
 }  // namespace minions::agent::testing

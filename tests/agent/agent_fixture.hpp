@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -58,6 +59,10 @@ private:
 };
 
 std::string read_file(const std::filesystem::path& path);
+
+// True once process `pid` is gone (the agent reaps what it kills), false if
+// it still runs after `timeout`.
+bool gone_within(pid_t pid, std::chrono::milliseconds timeout);
 
 // Raw stream helpers: a connected Unix socket fd; send bytes; read one frame.
 int connect_raw(const std::filesystem::path& socket);

@@ -46,20 +46,9 @@ protected:
     std::unique_ptr<FakeSerial> serial_;
 };
 
-bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0; }
-
 pid_t pid_in(const std::filesystem::path& file) {
     const std::string text = read_file(file);
     return !text.empty() && text.back() == '\n' ? std::stoi(text) : -1;
-}
-
-bool gone_within(pid_t pid, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (process_alive(pid)) {
-        if (Clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
 }
 
 // What exec B runs: its output and a pid file, then `sleep 30` under that pid.

@@ -5,13 +5,11 @@
 // and a reboot begun inside the guest keeps the VM's address. The process
 // moves into a network namespace of its own first: the bridge, the TAP, QEMU
 // and ping live there, and no 10.77.2.x packet leaves it.
-#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -24,11 +22,9 @@
 #include "agent/agent_client.hpp"
 #include "core/error.hpp"
 #include "core/subnet.hpp"
-#include "guest_files.hpp"
 #include "hypervisor/process.hpp"
-#include "hypervisor/qemu_driver.hpp"
+#include "qemu_guest.hpp"
 #include "net/net.hpp"
-#include "storage/rootfs_copy.hpp"
 
 extern char** environ;
 
@@ -39,11 +35,9 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kBridge = "mbr2";
 constexpr const char* kSubnet = "10.77.2.1/24";
 constexpr const char* kGuestIp = "10.77.2.2";
-constexpr const char* kTap = "tap-agent-e2e";
-constexpr auto kBootTimeout = std::chrono::milliseconds(120s);
+using e2e::kBootTimeout;
 
 // Exit code of `argv` (no shell), run in this process's network namespace.
 int run(const std::vector<std::string>& argv) {
@@ -58,62 +52,17 @@ int run(const std::vector<std::string>& argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-class AgentOverSerial : public ::testing::Test {
+class AgentOverSerial : public e2e::QemuGuestTest {
 protected:
-    static void SetUpTestSuite() {
-        // Before any thread exists, and for every child (QEMU, ping) too.
-        if (::geteuid() == 0 && ::unshare(CLONE_NEWNET) != 0) netns_error_ = std::strerror(errno);
-    }
+    AgentOverSerial() : QemuGuestTest({"mbr2", kSubnet, kGuestIp, "tap-agent-e2e", "agent-e2e"}) {}
 
     void SetUp() override {
-        std::string missing = e2e::missing_prerequisite(files_);
-        if (!missing.empty()) GTEST_SKIP() << missing;
-        ASSERT_TRUE(netns_error_.empty()) << "cannot create a network namespace: " << netns_error_;
-        char tmpl[] = "/tmp/minions-e2e-XXXXXX";  // short: socket paths are limited to 108 bytes
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        storage::copy_rootfs(files_.base_image(), dir_ / "rootfs.ext4");
-        net::ensure_bridge(kBridge, Subnet::parse(kSubnet));
-        net::create_tap(kTap, kBridge);
-
-        spec_.vm_id = "agent-e2e";
-        spec_.name = "agent-e2e";
-        spec_.cpus = 1;
-        spec_.memory_mb = 256;
-        spec_.kernel = files_.kernel();
-        spec_.initramfs = files_.initramfs();
-        spec_.cmdline = "console=ttyS0 root=/dev/vda rw panic=-1";  // what minionsd passes
-        spec_.rootfs = dir_ / "rootfs.ext4";
-        spec_.tap = kTap;
-        spec_.mac = mac_for_cid(3);
-        spec_.cid = 3;
-        spec_.socket_dir = dir_ / "run";
-        spec_.serial_log = dir_ / "serial.log";
-
+        QemuGuestTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         process_ = driver_.launch(spec_);
         ASSERT_NO_THROW(agent().wait_ready(kBootTimeout, [this] { return hv::process_alive(process_); }))
             << console();
     }
-
-    void TearDown() override {
-        if (process_.pid > 0 && hv::process_alive(process_)) {
-            hv::kill_hard(process_);
-            hv::wait_gone(process_, 5s);
-        }
-        if (dir_.empty()) return;
-        try {
-            net::delete_link(kTap);
-        } catch (const Error&) {
-            // The namespace goes away with this process anyway.
-        }
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-
-    agent::Client agent(std::chrono::milliseconds timeout = 60s) {
-        return agent::Client(driver_.agent_endpoint(spec_), timeout);
-    }
-    std::string console() { return hv::log_tail(spec_.serial_log, 4096); }
 
     // stdout of a shell script in the guest.
     std::string sh(const std::string& script, std::chrono::milliseconds timeout = 60s) {
@@ -126,12 +75,6 @@ protected:
                   "then echo alive; else echo gone; fi");
     }
 
-    static inline std::string netns_error_;
-    e2e::GuestFiles files_ = e2e::guest_files();
-    fs::path dir_;
-    hv::LaunchSpec spec_;
-    hv::QemuDriver driver_{"qemu-system-x86_64", "tcg"};
-    hv::Process process_;
 };
 
 // What exec B runs in the guest: output, a pid file, then a long sleep under that pid.
