@@ -5,10 +5,8 @@
 #include <future>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <thread>
-#include <vector>
 
 #include "core/error.hpp"
 
@@ -305,17 +303,26 @@ std::exception_ptr refusal(const AuthRequest& request, const Outcome& outcome, s
         Error{Errc::AccessDenied, what + ": ask an administrator to add you to group 'minions'"});
 }
 
+// A check of `action_id` for `bus_name`, its deadline chosen by whether it may prompt.
+Query* new_query(const std::string& bus_name, const std::string& action_id, std::map<std::string, std::string> details,
+                 bool interactive, std::chrono::milliseconds interactive_timeout) {
+    auto* query = new Query;
+    query->bus_name = bus_name;
+    query->action_id = action_id;
+    query->details = std::move(details);
+    query->interactive = interactive;
+    query->timeout = interactive ? interactive_timeout : Authority::kNonInteractiveTimeout;
+    return query;
+}
+
 }  // namespace
 
 Authority::Authority(std::chrono::milliseconds interactive_timeout) : interactive_timeout_(interactive_timeout) {}
 
 void Authority::authorize_async(const AuthRequest& request, Done done) {
-    auto* query = new Query;
-    query->bus_name = request.bus_name;
-    query->action_id = request.action_id;
-    query->details = {{"name", request.vm_name}, {"id", request.vm_id}, {"verb", request.verb}};
-    query->interactive = request.interactive;
-    query->timeout = request.interactive ? interactive_timeout_ : kNonInteractiveTimeout;
+    Query* query = new_query(request.bus_name, request.action_id,
+                             {{"name", request.vm_name}, {"id", request.vm_id}, {"verb", request.verb}},
+                             request.interactive, interactive_timeout_);
     query->finish = [request, timeout = query->timeout, done = std::move(done)](const Outcome& outcome) {
         done(refusal(request, outcome, timeout));
     };
@@ -333,12 +340,7 @@ Authority::Result Authority::check(const std::string& bus_name, const std::strin
                                    const std::map<std::string, std::string>& details, bool allow_interactive) {
     std::promise<Result> answered;
     auto answer = answered.get_future();
-    auto* query = new Query;
-    query->bus_name = bus_name;
-    query->action_id = action_id;
-    query->details = details;
-    query->interactive = allow_interactive;
-    query->timeout = allow_interactive ? interactive_timeout_ : kNonInteractiveTimeout;
+    Query* query = new_query(bus_name, action_id, details, allow_interactive, interactive_timeout_);
     query->finish = [&answered](const Outcome& outcome) {
         if (!outcome.failure.empty()) log_error(outcome.failure);
         answered.set_value(outcome.ended == Ended::Answered ? outcome.result : Result::Denied);

@@ -19,9 +19,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== unit tests under ThreadSanitizer"
 # The bus suite is not run here yet: under TSan, GLib's own locking (the
 # polkit thread's hand-offs go through g_source_attach) is invisible and
-# shows as races in our code, and timing-bound bus tests fail at TSan's
-# speed. The unit suite runs the real minions-rest, agent and hypervisor
-# double with TSan.
+# shows as races in our code (polkit/authority.cpp). The unit suite runs the
+# real minions-rest, agent and hypervisor double with TSan.
 # Every instrumented process logs its reports into one directory (a file
 # tsan.<program>.<pid> each), also the programs tests start. The directory
 # is world-writable: test children run as other users. The reports decide,

@@ -607,17 +607,21 @@ void Manager::destroy(const std::string& id) {
     log_info("destroyed VM " + vm.name);
 }
 
-Target Manager::check_exec(const std::string& id, const std::string& command) {
-    Vm vm = require(id);
+void Manager::check_exec_rules(const Vm& vm, const std::string& command) {
     if (command.empty()) throw Error(Errc::InvalidArgument, "exec needs a command");
     check_running(vm, "exec");
+}
+
+Target Manager::check_exec(const std::string& id, const std::string& command) {
+    Vm vm = require(id);
+    check_exec_rules(vm, command);
     return {vm.name, vm.id};
 }
 
 agent::ExecResult Manager::exec(const std::string& id, const std::string& command, const std::vector<std::string>& args,
                                 std::chrono::seconds timeout) {
     Vm vm = require(id);
-    check_exec(id, command);
+    check_exec_rules(vm, command);
     if (timeout.count() == 0) timeout = config_.exec_timeout;
     auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
     return agent_for(vm, limit + 10s).exec(command, args, limit);

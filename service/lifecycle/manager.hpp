@@ -113,6 +113,7 @@ private:
     void check_restart_rules(const Vm& vm);
     std::string check_rename_rules(const Vm& vm, const std::string& new_name);
     std::string check_copy_rules(const Vm& source, const std::string& new_name);
+    void check_exec_rules(const Vm& vm, const std::string& command);
     void check_running(const Vm& vm, const char* to_do);
 
     VmLocks::Guard lock_for_stop(const Vm& vm, bool force);
