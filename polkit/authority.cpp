@@ -2,7 +2,9 @@
 
 #include <polkit/polkit.h>
 
+#include <deque>
 #include <future>
+#include <mutex>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -96,18 +98,35 @@ private:
         }).detach();
     }
 
+    // Tasks travel through a queue of our own under a std::mutex rather than
+    // inside the GSource: GLib's locks are futexes ThreadSanitizer cannot see,
+    // so only this mutex shows it that a Query written by a worker is handed
+    // over before the polkit thread reads it.
     void run_on_loop(std::function<void()> task) {
+        {
+            std::lock_guard lock(tasks_mutex_);
+            tasks_.push_back(std::move(task));
+            if (tasks_.size() > 1) return;  // a drain is already scheduled
+        }
         GSource* source = g_idle_source_new();
         g_source_set_callback(
             source,
             [](gpointer data) -> gboolean {
-                (*static_cast<std::function<void()>*>(data))();
+                static_cast<PolkitThread*>(data)->run_tasks();
                 return G_SOURCE_REMOVE;
             },
-            new std::function<void()>(std::move(task)),
-            [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+            this, nullptr);
         g_source_attach(source, context_);
         g_source_unref(source);
+    }
+
+    void run_tasks() {
+        std::deque<std::function<void()>> tasks;
+        {
+            std::lock_guard lock(tasks_mutex_);
+            tasks.swap(tasks_);
+        }
+        for (auto& task : tasks) task();
     }
 
     void start(Query* query) {
@@ -262,6 +281,9 @@ private:
     std::set<Query*> live_;
     bool stopping_ = false;
     std::shared_ptr<std::promise<void>> drained_;
+
+    std::mutex tasks_mutex_;
+    std::deque<std::function<void()>> tasks_;  // guarded by tasks_mutex_
 };
 
 std::string seconds_text(std::chrono::milliseconds timeout) {
@@ -278,29 +300,29 @@ std::exception_ptr refusal(const AuthRequest& request, const Outcome& outcome, s
             Error{Errc::Unavailable, what + ": minionsd is shutting down; try again when it is back"});
     case Ended::TimedOut:
         return std::make_exception_ptr(Error{
-            Errc::AccessDenied, what + (request.interactive
+            Errc::NotAuthorized, what + (request.interactive
                                             ? ": no answer to the password prompt within " + seconds_text(timeout)
                                             : ": the authorization service (polkit) did not answer within " +
                                                   seconds_text(timeout) + ", so the answer is no")});
     case Ended::CallerGone:
         log_info("cancelled the check of " + request.action_id + " for " + request.bus_name + " (" + request.verb +
                  " VM '" + request.vm_name + "'): the caller went away");
-        return std::make_exception_ptr(Error{Errc::AccessDenied, what + ": the caller went away"});
+        return std::make_exception_ptr(Error{Errc::NotAuthorized, what + ": the caller went away"});
     case Ended::Failed:
         log_error(outcome.failure);
         return std::make_exception_ptr(
-            Error{Errc::AccessDenied, what + ": the authorization service (polkit) could not answer, so the "
+            Error{Errc::NotAuthorized, what + ": the authorization service (polkit) could not answer, so the "
                                              "answer is no; check that polkitd is running"});
     case Ended::Answered:
         break;
     }
     if (outcome.result == Authority::Result::Challenge && !request.interactive)
         return std::make_exception_ptr(
-            Error{Errc::AccessDenied, what + " without authentication: allow interactive authorization (a polkit "
+            Error{Errc::NotAuthorized, what + " without authentication: allow interactive authorization (a polkit "
                                              "agent will ask for an administrator's password), or ask an "
                                              "administrator to add you to group 'minions'"});
     return std::make_exception_ptr(
-        Error{Errc::AccessDenied, what + ": ask an administrator to add you to group 'minions'"});
+        Error{Errc::NotAuthorized, what + ": ask an administrator to add you to group 'minions'"});
 }
 
 // A check of `action_id` for `bus_name`, its deadline chosen by whether it may prompt.
