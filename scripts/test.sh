@@ -10,11 +10,32 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 jobs=$(nproc)
 
+# ctest_all BUILD_DIR ARGS...: ctest, then a failure for every test that
+# skipped itself (GTEST_SKIP: no root, no QEMU, no guest image...). On the
+# machine this script sets up every test can run, so a skip means something
+# it needs went missing, and that must not pass unnoticed.
+ctest_all() {
+  local dir=$1 status=0
+  shift
+  local junit
+  junit=$(mktemp /tmp/minions-ctest-XXXXXX.xml)
+  ctest --test-dir "$dir" --output-junit "$junit" "$@" || status=$?
+  local skipped
+  skipped=$(sed -n 's/.*<testcase name="\([^"]*\)".*status="notrun".*/\1/p' "$junit")
+  rm -f "$junit"
+  if [[ -n $skipped ]]; then
+    echo "these tests skipped themselves; everything they need is installed by this script:" >&2
+    echo "$skipped" | sed 's/^/  /' >&2
+    return 1
+  fi
+  return "$status"
+}
+
 echo "== unit tests under ASan/UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMINIONS_WERROR=ON -DMINIONS_SANITIZE=ON >/dev/null
 cmake --build build-asan --target minions-unit-tests -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -L '^unit$' --output-on-failure -j"$jobs"
+  ctest_all build-asan -L '^unit$' --output-on-failure -j"$jobs"
 
 echo "== unit and bus tests under ThreadSanitizer"
 # Unit and bus suites: the real minionsd, minions-rest, CLI, agent and
@@ -87,7 +108,7 @@ rm -rf build-tsan/tsan-reports
 tsan_options="suppressions=$PWD/tests/tsan.supp halt_on_error=0 exitcode=0 second_deadlock_stack=1"
 tsan_options+=" log_path=$tsan_logs/tsan log_exe_name=1"
 tsan_status=0
-TSAN_OPTIONS=$tsan_options ctest --test-dir build-tsan -L '^(unit|bus)$' -E '^EveryStep/DaemonKilled' \
+TSAN_OPTIONS=$tsan_options ctest_all build-tsan -L '^(unit|bus)$' -E '^EveryStep/DaemonKilled' \
   --output-on-failure -j"$jobs" || tsan_status=1
 if ! tsan_check "$tsan_logs" >"$tsan_logs/check.txt"; then
   tsan_status=1
@@ -105,4 +126,4 @@ echo "ThreadSanitizer stage: $((SECONDS - tsan_start)) s"
 echo "== full suite"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIONS_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-ctest --test-dir build --output-on-failure "$@"
+ctest_all build --output-on-failure "$@"

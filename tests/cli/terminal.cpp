@@ -39,9 +39,17 @@ TerminalSession run_on_terminal(const std::vector<std::string>& argv, const Term
         std::string line = options.answer + "\n";
         if (::write(master, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
     }
+    int status = 0;
+    if (std::chrono::steady_clock::now() >= deadline) {
+        // Killed before the terminal closes: closing it first would hang the
+        // process up (SIGHUP) and make a timeout look like an exit of 129.
+        ::kill(pid, SIGKILL);
+        ::close(master);
+        ::waitpid(pid, &status, 0);
+        return session;
+    }
     ::close(master);
     // The terminal closes a moment before the process has exited.
-    int status = 0;
     while (::waitpid(pid, &status, WNOHANG) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
             ::kill(pid, SIGKILL);
