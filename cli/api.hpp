@@ -28,6 +28,9 @@ public:
     virtual nlohmann::json exec(const std::string& name, const client::ExecRequest& request) = 0;
     virtual nlohmann::json agent_status(const std::string& name) = 0;
     virtual nlohmann::json logs(const std::string& name, uint32_t max_bytes) = 0;
+    // The server's version object: locally {"version"} (the Manager's Version
+    // property), remotely what GET /api answers ({"api_version", "version"}).
+    virtual nlohmann::json server_version() = 0;
 
     // An independent instance for another thread (the progress display).
     virtual std::unique_ptr<Api> another() const = 0;

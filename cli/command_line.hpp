@@ -18,6 +18,11 @@ struct EarlyExit {
 };
 
 // `args` excludes the program name.
+// Unknown commands are refused with the closest known one suggested;
+// `help [COMMAND]` is `[COMMAND] --help`; `ls` is `list`.
 std::variant<Invocation, EarlyExit> parse_command_line(const std::vector<std::string>& args);
+
+// Every command's name, in --help's order (the completion test compares).
+std::vector<std::string> command_names();
 
 }  // namespace minions::cli

@@ -8,12 +8,16 @@
 
 namespace minions::cli {
 
-enum class Command { Create, List, Info, Start, Stop, Restart, Rename, Copy, Destroy, Exec, Status, Logs, Ssh };
+enum class Command {
+    Create, List, Info, Start, Stop, Restart, Rename, Copy, Destroy, Exec, Status, Logs, Ssh,
+    Version,  // the client's version and the server's
+};
 
 struct GlobalOptions {
     bool json = false;
     std::optional<std::string> host;   // remote mode when set: "http://host:3000"
     std::optional<std::string> token;  // --token; MINIONS_API_KEY and the config file are read later
+    std::optional<std::string> token_file;  // --token-file: a file holding the token (mode 0600 or stricter)
     std::optional<uint32_t> timeout_s;  // --timeout; nullopt: the service's default
 };
 

@@ -32,6 +32,7 @@ public:
     nlohmann::json logs(const std::string& name, uint32_t max_bytes) override {
         return manager().logs(name, max_bytes);
     }
+    nlohmann::json server_version() override;
 
     std::unique_ptr<Api> another() const override { return std::make_unique<LocalApi>(bus_, false); }
     bool is_remote() const override { return false; }

@@ -27,11 +27,12 @@ using namespace minions::cli;
 
 bool reads_only(Command command) {
     return command == Command::List || command == Command::Info || command == Command::Status ||
-           command == Command::Logs || command == Command::Ssh;
+           command == Command::Logs || command == Command::Ssh || command == Command::Version;
 }
 
 std::unique_ptr<Api> make_api(const Invocation& inv) {
-    if (inv.global.host) return std::make_unique<RemoteApi>(*inv.global.host, resolve_token(inv.global.token));
+    if (auto host = resolve_host(inv.global.host))
+        return std::make_unique<RemoteApi>(*host, resolve_token(inv.global.token, inv.global.token_file));
     // polkit may ask for a password only when someone can type it.
     bool interactive = isatty(STDIN_FILENO) != 0;
     return std::make_unique<LocalApi>(client::BusAddress{}, interactive);
@@ -49,8 +50,9 @@ std::unique_ptr<Api> make_api(const Invocation& inv) {
 }
 
 int run(const Invocation& inv) {
-    auto api = make_api(inv);
+    bool remote = resolve_host(inv.global.host).has_value();
     try {
+        auto api = make_api(inv);
         std::unique_ptr<PolkitTtyAgent> agent;
         if (!api->is_remote() && !reads_only(inv.command) && !inv.global.json && isatty(STDIN_FILENO))
             agent = std::make_unique<PolkitTtyAgent>();
@@ -63,12 +65,12 @@ int run(const Invocation& inv) {
         print_result(inv, result, std::cout, std::cerr);
         return exit_code_of(inv, result);
     } catch (const Error& error) {
-        print_failure(inv, error, api->is_remote(), std::cout, std::cerr);
-        return error.kind().exit_code;
+        print_failure(inv, error, remote, std::cout, std::cerr);
+        return failure_exit_code(inv, error);
     } catch (const std::exception& e) {
         Error error(Errc::Internal, e.what());
-        print_failure(inv, error, api->is_remote(), std::cout, std::cerr);
-        return error.kind().exit_code;
+        print_failure(inv, error, remote, std::cout, std::cerr);
+        return failure_exit_code(inv, error);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "error_hints.hpp"
+#include "minions/version.hpp"
 
 namespace minions::cli {
 namespace {
@@ -61,6 +62,14 @@ void print_human(const Invocation& inv, const json& result, std::ostream& out, s
             break;
         case Command::Logs: out << result.value("logs", ""); break;
         case Command::Ssh: break;  // replaced by ssh itself
+        case Command::Version: {
+            const json& server = result.contains("server") ? result["server"] : json::object();
+            out << "client: minions " << field(result.value("client", json::object()), "version") << '\n';
+            out << "server: " << field(server, "version");
+            if (server.contains("api_version")) out << " (API " << field(server, "api_version") << ")";
+            out << '\n';
+            break;
+        }
     }
 }
 
@@ -100,15 +109,27 @@ void print_result(const Invocation& inv, const json& result, std::ostream& out, 
 }
 
 void print_failure(const Invocation& inv, const Error& error, bool remote, std::ostream& out, std::ostream& err) {
+    // `version` still says which client this is when the server cannot
+    // answer; with --json on stderr, so stdout stays the one Error object
+    // every failing command prints.
+    bool version = inv.command == Command::Version;
     if (inv.global.json) {
-        out << dump(json{{"error", error.what()}}) << '\n';
+        if (version) err << "client: minions " << kVersion << '\n';
+        out << dump(json{{"error", error.what()}, {"code", error.kind().code}}) << '\n';
         out.flush();
         return;
     }
+    if (version) out << "client: minions " << kVersion << '\n' << std::flush;
     std::string message = error.what();
-    if (error.code() == Errc::AccessDenied && !remote) message = "not authorized: " + message;
+    if (error.code() == Errc::NotAuthorized && !remote) message = "not authorized: " + message;
     err << "error: " << message << '\n';
     if (auto hint = hint_for(inv, error, remote); !hint.empty()) err << "hint: " << hint << '\n';
+}
+
+int failure_exit_code(const Invocation& inv, const Error& error) {
+    // exec passes the guest's code through, so its own failures must not
+    // look like one: 125, as container tools do.
+    return inv.command == Command::Exec ? kExitExecFailed : error.kind().exit_code;
 }
 
 int exit_code_of(const Invocation& inv, const json& result) {

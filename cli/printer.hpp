@@ -19,6 +19,8 @@ void print_failure(const Invocation& invocation, const Error& error, bool remote
 
 // 0, or for exec the guest command's own exit code.
 int exit_code_of(const Invocation& invocation, const nlohmann::json& result);
+// The exit code for a failure of minions itself (the error table's, or 125 for exec).
+int failure_exit_code(const Invocation& invocation, const Error& error);
 
 // The VM list as an aligned table (NAME STATUS IP CPUS MEMORY PID).
 void print_vm_table(const nlohmann::json& vms, std::ostream& out);

@@ -26,8 +26,8 @@ size_t append_body(char* data, size_t size, size_t count, void* target) {
 // alone picks the kind; 400 is ambiguous, so it is the generic one.
 Errc errc_for_status(long status) {
     switch (status) {
-        case 401: return Errc::Unauthorized;
-        case 403: return Errc::AccessDenied;
+        case 401: return Errc::Unauthenticated;
+        case 403: return Errc::NotAuthorized;
         case 404: return Errc::NotFound;
         case 409: return Errc::Busy;
         case 503: return Errc::Unavailable;
@@ -36,14 +36,18 @@ Errc errc_for_status(long status) {
     }
 }
 
+// The body's stable code decides; then the X-Minions-Error header (servers
+// older than the code field); then the status alone.
 Error http_failure(CURL* curl, long status, const std::string& body) {
     std::string message = "the server answered HTTP " + std::to_string(status);
     auto parsed = json::parse(body, nullptr, false);
     if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_string())
         message = parsed["error"].get<std::string>();
+    if (parsed.is_object() && parsed.contains("code") && parsed["code"].is_string())
+        return Error(error_kind_by_code(parsed["code"].get<std::string>()).errc, message);
     curl_header* header = nullptr;
     if (curl_easy_header(curl, "X-Minions-Error", 0, CURLH_HEADER, -1, &header) == CURLHE_OK)
-        return Error(error_kind_by_dbus_name(header->value).code, message);
+        return Error(error_kind_by_dbus_name(header->value).errc, message);
     return Error(errc_for_status(status), message);
 }
 
@@ -90,8 +94,12 @@ json RemoteApi::call(const char* method, const std::string& path, const std::opt
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
     }
 
-    if (CURLcode rc = curl_easy_perform(c); rc != CURLE_OK)
-        throw Error(Errc::Internal, "cannot reach " + base_url_ + ": " + curl_easy_strerror(rc));
+    if (CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
+        // No answer at all: the server is unavailable (a script may retry),
+        // or it took longer than this client waits.
+        Errc errc = rc == CURLE_OPERATION_TIMEDOUT ? Errc::Timeout : Errc::Unavailable;
+        throw Error(errc, std::string(kCannotReach) + base_url_ + ": " + curl_easy_strerror(rc));
+    }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 400) throw http_failure(c, status, response);
@@ -145,6 +153,13 @@ json RemoteApi::agent_status(const std::string& name) { return call("GET", vm_pa
 json RemoteApi::logs(const std::string& name, uint32_t max_bytes) {
     std::string query = max_bytes ? "?max_bytes=" + std::to_string(max_bytes) : "";
     return call("GET", vm_path(name, "/logs") + query);
+}
+
+json RemoteApi::server_version() {
+    json body = call("GET", "/api");
+    if (!body.is_object() || !body.contains("version"))
+        throw Error(Errc::Internal, "the server at " + base_url_ + " did not answer GET /api with a version");
+    return body;
 }
 
 }  // namespace minions::cli

@@ -10,6 +10,10 @@
 
 namespace minions::cli {
 
+// How the message of a failure to reach the server at all begins (no HTTP
+// answer); the hints tell it from the bridge's own 503.
+inline constexpr const char* kCannotReach = "cannot reach ";
+
 class RemoteApi final : public Api {
 public:
     // `base_url` like "http://host:3000"; call the process-wide
@@ -28,6 +32,7 @@ public:
     nlohmann::json exec(const std::string& name, const client::ExecRequest& request) override;
     nlohmann::json agent_status(const std::string& name) override;
     nlohmann::json logs(const std::string& name, uint32_t max_bytes) override;
+    nlohmann::json server_version() override;
 
     std::unique_ptr<Api> another() const override { return std::make_unique<RemoteApi>(base_url_, token_); }
     bool is_remote() const override { return true; }

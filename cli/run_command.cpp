@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "minions/version.hpp"
 #include "progress.hpp"
 #include "ssh_key.hpp"
 
@@ -55,6 +56,8 @@ nlohmann::json run_command(Api& api, const Invocation& inv, bool show_progress) 
         case Command::Status: return api.agent_status(inv.name);
         case Command::Logs: return api.logs(inv.name, inv.log_bytes);
         case Command::Ssh: return api.get(inv.name);
+        case Command::Version:
+            return nlohmann::json{{"client", {{"version", kVersion}}}, {"server", api.server_version()}};
     }
     throw Error(Errc::Internal, "unknown command");
 }

@@ -321,6 +321,12 @@ std::exception_ptr refusal(const AuthRequest& request, const Outcome& outcome, s
             Error{Errc::NotAuthorized, what + " without authentication: allow interactive authorization (a polkit "
                                              "agent will ask for an administrator's password), or ask an "
                                              "administrator to add you to group 'minions'"});
+    // Also what a prompt ends in when its agent went away with the caller
+    // before minionsd saw the caller go (polkitd dismisses it): logged, as
+    // every refusal after a prompt, so an administrator can see who was told no.
+    if (request.interactive)
+        log_info("polkit refused " + request.action_id + " for " + request.bus_name + " (" + request.verb + " VM '" +
+                 request.vm_name + "')");
     return std::make_exception_ptr(
         Error{Errc::NotAuthorized, what + ": ask an administrator to add you to group 'minions'"});
 }

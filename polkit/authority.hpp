@@ -45,7 +45,7 @@ public:
         Challenge,  // yes after authentication, which the caller did not allow
     };
 
-    // nullptr when allowed; otherwise the Error{AccessDenied} to reply (or
+    // nullptr when allowed; otherwise the Error{NotAuthorized} to reply (or
     // Error{Unavailable} once shutdown() ran).
     using Done = std::function<void(std::exception_ptr refusal)>;
 
@@ -61,7 +61,7 @@ public:
     void authorize_async(const AuthRequest& request, Done done);
 
     // Blocking forms of the same check, for tools and tests.
-    // Throws Error{AccessDenied} with a message saying what was refused and what to do.
+    // Throws Error{NotAuthorized} with a message saying what was refused and what to do.
     void authorize(const AuthRequest& request);
     // Never throws: every failure is logged and answered Denied.
     Result check(const std::string& bus_name, const std::string& action_id,

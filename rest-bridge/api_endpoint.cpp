@@ -1,8 +1,8 @@
 #include "api_endpoint.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <exception>
+#include <iostream>
 
 #include "bearer_token.hpp"
 #include "core/error.hpp"
@@ -13,11 +13,6 @@ namespace minions::rest {
 namespace {
 
 using namespace Pistache;
-using namespace std::chrono_literals;
-
-// Pistache's own ceiling (headers + body); above it Pistache answers 413 by
-// itself. Ours (kMaxBodyBytes) sits below it so the usual 413 is JSON.
-constexpr size_t kMaxRequestBytes = 256 * 1024;
 
 std::optional<Verb> verb_of(Http::Method method) {
     switch (method) {
@@ -40,19 +35,18 @@ std::optional<std::string> content_type_of(const Http::Request& request) {
     return header->mime().toString();
 }
 
-// Answers a failure of any kind; nothing thrown by a handler reaches Pistache,
-// whose fallback would send the exception text as a non-JSON 500.
-void send_failure(Http::ResponseWriter& response, std::exception_ptr failure) {
+// Answers a failure of any kind. Only minions::Error texts reach the client;
+// anything else is logged and answered with a fixed sentence.
+void reply_failure(Exchange& exchange, std::exception_ptr failure) {
     try {
         std::rethrow_exception(failure);
-    } catch (const HttpProblem& problem) {
-        send_problem(response, problem);
     } catch (const Error& error) {
-        send_error(response, error);
+        reply_error(exchange, error);
     } catch (const std::exception& e) {
-        send_error(response, Error(Errc::Internal, e.what()));
+        std::cerr << "minions-rest: unexpected failure: " << e.what() << std::endl;
+        reply_error(exchange, Error(Errc::Internal, "unexpected failure in minions-rest (see its log)"));
     } catch (...) {
-        send_error(response, Error(Errc::Internal, "unexpected failure"));
+        reply_error(exchange, Error(Errc::Internal, "unexpected failure in minions-rest (see its log)"));
     }
 }
 
@@ -72,33 +66,29 @@ void forget_worker_client() { t_manager.reset(); }
 
 ApiEndpoint::ApiEndpoint(EndpointSettings settings)
     : settings_(std::move(settings)),
-      http_(Address(settings_.listen.host, Port(settings_.listen.port))),
+      listener_(Address(settings_.listen.host, Port(settings_.listen.port))),
       pool_(std::make_unique<WorkerPool>(settings_.workers, settings_.max_queued)) {}
 
 ApiEndpoint::~ApiEndpoint() {
-    // Let running calls answer through the still-open endpoint first; the
+    // Let running calls answer through the still-open listener first; the
     // I/O threads may still hand the pool requests (refused: 503) until
     // shutdown() has joined them, so the pool is freed only after that.
     pool_->close();
-    http_.shutdown();
+    listener_.shutdown();
 }
 
 void ApiEndpoint::start() {
-    auto options = Http::Endpoint::options()
-                       .threads(settings_.io_threads)
-                       .flags(Tcp::Options::ReuseAddr)
-                       .maxRequestSize(kMaxRequestBytes)
-                       // Short, so half-open clients cannot hold connections for long.
-                       .headerTimeout(5s)
-                       .bodyTimeout(10s)
-                       .keepaliveTimeout(60s);
-    http_.init(options);
-    setupRoutes();
-    http_.setHandler(router_.handler());
-    http_.serveThreaded();
+    auto rules = settings_.connections;
+    auto reader = std::make_shared<RequestReader>(
+        [this](const Http::Request& request, Exchange exchange) { dispatch(request, std::move(exchange)); }, rules);
+    listener_.init(static_cast<size_t>(settings_.io_threads), Flags<Tcp::Options>(Tcp::Options::ReuseAddr));
+    listener_.setHandler(reader);
+    listener_.setTransportFactory([reader, rules] { return std::make_shared<ConnectionTransport>(reader, rules); });
+    listener_.bind();
+    listener_.runThreaded();
 }
 
-uint16_t ApiEndpoint::port() const { return static_cast<uint16_t>(http_.getPort()); }
+uint16_t ApiEndpoint::port() const { return static_cast<uint16_t>(listener_.getPort()); }
 
 std::vector<RouteSpec> ApiEndpoint::routes() {
     std::vector<RouteSpec> specs;
@@ -106,73 +96,74 @@ std::vector<RouteSpec> ApiEndpoint::routes() {
     return specs;
 }
 
-void ApiEndpoint::setupRoutes() {
-    router_.addMiddleware([this](Http::Request& request, Http::ResponseWriter& response) {
-        return admit(request, response);
-    });
-    for (const auto& route : api_routes()) {
-        auto method = route.spec.verb == Verb::Get    ? Http::Method::Get
-                      : route.spec.verb == Verb::Post ? Http::Method::Post
-                                                      : Http::Method::Delete;
-        router_.addRoute(method, route.spec.path,
-                         [this, &route](const Rest::Request request, Http::ResponseWriter response) {
-                             serve(route, request, std::move(response));
-                             return Rest::Route::Result::Ok;
-                         });
-    }
-}
-
-bool ApiEndpoint::admit(Http::Request& request, Http::ResponseWriter& response) {
+void ApiEndpoint::dispatch(const Http::Request& request, Exchange exchange) {
+    const ApiRoute* route = nullptr;
     try {
-        if (settings_.token && check_bearer(authorization_of(request), *settings_.token) != AuthResult::Ok) {
-            response.headers().add(std::make_shared<TextHeader>("WWW-Authenticate", "Bearer"));
-            send_error(response, Error(Errc::Unauthorized,
-                                       "missing or wrong bearer token (send 'Authorization: Bearer <token>')"));
-            return false;
-        }
-        auto verbs = verbs_for_path(routes(), request.resource());
-        if (verbs.empty()) {
-            send_problem(response, {404, "no such endpoint: " + request.resource()});
-            return false;
-        }
-        auto verb = verb_of(request.method());
-        if (!verb || std::find(verbs.begin(), verbs.end(), *verb) == verbs.end()) {
-            std::string allowed;
-            for (auto v : verbs) allowed += (allowed.empty() ? "" : ", ") + std::string(verb_name(v));
-            response.headers().add(std::make_shared<TextHeader>("Allow", allowed));
-            send_problem(response, {405, "method not allowed on " + request.resource() + " (allowed: " + allowed + ")"});
-            return false;
-        }
-        return true;
+        route = admit(request, exchange);
     } catch (...) {
-        send_failure(response, std::current_exception());
-        return false;
+        reply_failure(exchange, std::current_exception());
+        return;
     }
+    serve(*route, request, std::move(exchange));
 }
 
-void ApiEndpoint::serve(const ApiRoute& route, const Rest::Request& request, Http::ResponseWriter response) {
-    // Shared because std::function needs a copyable job and the writer is move-only.
-    auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
+const ApiRoute* ApiEndpoint::admit(const Http::Request& request, Exchange& exchange) {
+    if (settings_.token && check_bearer(authorization_of(request), *settings_.token) != AuthResult::Ok) {
+        exchange.response.headers().add(std::make_shared<TextHeader>("WWW-Authenticate", "Bearer"));
+        throw Error(Errc::Unauthenticated, "missing or wrong bearer token (send 'Authorization: Bearer <token>')");
+    }
+    auto verbs = verbs_for_path(routes(), request.resource());
+    if (verbs.empty()) throw Error(Errc::NotFound, "no such endpoint: " + request.resource());
+    auto verb = verb_of(request.method());
+    const ApiRoute* route = verb ? find_route(*verb, request.resource()) : nullptr;
+    if (!route) {
+        std::string allowed;
+        for (auto v : verbs) allowed += (allowed.empty() ? "" : ", ") + std::string(verb_name(v));
+        exchange.response.headers().add(std::make_shared<TextHeader>("Allow", allowed));
+        throw Error(Errc::MethodNotAllowed,
+                    "method not allowed on " + request.resource() + " (allowed: " + allowed + ")");
+    }
+    return route;
+}
+
+void ApiEndpoint::serve(const ApiRoute& route, const Http::Request& request, Exchange exchange) {
     try {
         ApiCall call;
-        if (request.hasParam(":name")) call.name = request.param(":name").as<std::string>();
+        if (auto name = path_parameter(route.spec.path, request.resource(), "name"))
+            call.name = decode_path_segment(*name);
         call.body = parse_json_body(request.body(), content_type_of(request), route.body);
-        call.max_bytes = request.query().get("max_bytes");
-        bool queued = pool_->submit([this, &route, call = std::move(call), writer] { run(route, call, *writer); });
-        if (!queued) send_problem(*writer, {503, "too many requests in progress; retry shortly"});
+        reject_unknown_fields(call.body, route.spec.fields);
+        std::vector<std::string> given;
+        for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it)
+            given.push_back(it->first);
+        std::sort(given.begin(), given.end());  // the same name reported for the same request
+        reject_unknown_query(given, route.spec.query);
+        for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it)
+            call.query[it->first] = it->second;
+
+        if (auto local = std::get_if<LocalOperation>(&route.operation)) {
+            reply(exchange, route.success_status, (*local)(call));
+            return;
+        }
+        // Shared because std::function needs a copyable job and the writer is move-only.
+        auto shared = std::make_shared<Exchange>(std::move(exchange));
+        bool queued = pool_->submit([this, &route, call = std::move(call), shared] { run(route, call, *shared); });
+        if (!queued) reply_error(*shared, Error(Errc::Unavailable, "too many requests in progress; retry shortly"));
     } catch (...) {
-        send_failure(*writer, std::current_exception());
+        reply_failure(exchange, std::current_exception());
     }
 }
 
-void ApiEndpoint::run(const ApiRoute& route, const ApiCall& call, Http::ResponseWriter& response) {
+void ApiEndpoint::run(const ApiRoute& route, const ApiCall& call, Exchange& exchange) {
     try {
-        send_json(response, route.success_status, route.operation(worker_client(settings_.bus), call));
+        auto operation = std::get<BusOperation>(route.operation);
+        reply(exchange, route.success_status, operation(worker_client(settings_.bus), call));
     } catch (const Error& error) {
         if (error.code() == Errc::Internal || error.code() == Errc::Unavailable) forget_worker_client();
-        send_error(response, error);
+        reply_error(exchange, error);
     } catch (...) {
-        send_failure(response, std::current_exception());
+        forget_worker_client();
+        reply_failure(exchange, std::current_exception());
     }
 }
 

@@ -1,18 +1,20 @@
 #pragma once
-// The REST bridge's HTTP side: one Pistache endpoint and router. Every request
-// passes admit() (token, then 404/405), then its route's body checks on the
-// I/O thread; the D-Bus call itself runs on the worker pool.
+// The REST bridge's HTTP side: Pistache's TCP listener with the bridge's own
+// connection handling (http_connection.hpp). Every request passes admit()
+// (token, then 404/405), then its route's input checks on the I/O thread
+// (body, unknown fields and query parameters); the D-Bus call itself runs on
+// the worker pool and is answered when it ends, however long it takes.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <pistache/endpoint.h>
-#include <pistache/router.h>
+#include <pistache/listener.h>
 
 #include "api_operations.hpp"
 #include "bus_address.hpp"
+#include "http_connection.hpp"
 #include "listen_address.hpp"
 #include "route_table.hpp"
 #include "worker_pool.hpp"
@@ -26,6 +28,7 @@ struct EndpointSettings {
     int io_threads = 2;
     size_t workers = 8;        // concurrent D-Bus calls
     size_t max_queued = 256;   // waiting calls before answering 503
+    ConnectionRules connections;
 };
 
 class ApiEndpoint {
@@ -43,15 +46,13 @@ public:
     static std::vector<RouteSpec> routes();
 
 private:
-    void setupRoutes();
-    bool admit(Pistache::Http::Request& request, Pistache::Http::ResponseWriter& response);
-    void serve(const ApiRoute& route, const Pistache::Rest::Request& request,
-               Pistache::Http::ResponseWriter response);
-    void run(const ApiRoute& route, const ApiCall& call, Pistache::Http::ResponseWriter& response);
+    void dispatch(const Pistache::Http::Request& request, Exchange exchange);
+    const ApiRoute* admit(const Pistache::Http::Request& request, Exchange& exchange);
+    void serve(const ApiRoute& route, const Pistache::Http::Request& request, Exchange exchange);
+    void run(const ApiRoute& route, const ApiCall& call, Exchange& exchange);
 
     EndpointSettings settings_;
-    Pistache::Http::Endpoint http_;
-    Pistache::Rest::Router router_;
+    Pistache::Tcp::Listener listener_;
     std::unique_ptr<WorkerPool> pool_;
 };
 

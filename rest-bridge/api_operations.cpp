@@ -2,7 +2,9 @@
 
 #include <charconv>
 
+#include "api_version.hpp"
 #include "core/error.hpp"
+#include "minions/version.hpp"
 
 namespace minions::rest {
 namespace {
@@ -52,7 +54,7 @@ json exec_in_vm(ManagerClient& manager, const ApiCall& call) {
         if (!args->is_array()) throw Error(Errc::InvalidArgument, "'args' must be an array of strings");
         for (const auto& arg : *args) {
             if (!arg.is_string()) throw Error(Errc::InvalidArgument, "'args' must be an array of strings");
-            request.args.push_back(arg.get<std::string>());
+            request.args.push_back(text_value(arg, "'args'"));
         }
     }
     request.timeout_s = uint_field(call.body, "timeout_s");
@@ -63,8 +65,8 @@ json agent_status(ManagerClient& manager, const ApiCall& call) { return manager.
 
 json vm_logs(ManagerClient& manager, const ApiCall& call) {
     uint32_t max_bytes = 0;
-    if (call.max_bytes) {
-        const auto& text = *call.max_bytes;
+    if (auto given = call.query.find("max_bytes"); given != call.query.end()) {
+        const auto& text = given->second;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), max_bytes);
         if (ec != std::errc() || end != text.data() + text.size())
             throw Error(Errc::InvalidArgument, "'max_bytes' must be a non-negative integer");
@@ -72,25 +74,38 @@ json vm_logs(ManagerClient& manager, const ApiCall& call) {
     return manager.logs(call.name, max_bytes);
 }
 
+// The bridge's own: answered without minionsd, so a client can tell the
+// API's version even when the service behind is down.
+json api_info(const ApiCall&) { return json{{"api_version", kApiVersion}, {"version", kVersion}}; }
+
 }  // namespace
 
 const std::vector<ApiRoute>& api_routes() {
     using enum Verb;
+    using R = BodyRule;
     static const std::vector<ApiRoute> routes{
-        {{Post, "/api/vms"}, BodyRule::Required, 201, create_vm},
-        {{Get, "/api/vms"}, BodyRule::Ignored, 200, list_vms},
-        {{Get, "/api/vms/:name"}, BodyRule::Ignored, 200, get_vm},
-        {{Delete, "/api/vms/:name"}, BodyRule::Ignored, 200, destroy_vm},
-        {{Post, "/api/vms/:name/start"}, BodyRule::Ignored, 200, start_vm},
-        {{Post, "/api/vms/:name/stop"}, BodyRule::Optional, 200, stop_vm},
-        {{Post, "/api/vms/:name/restart"}, BodyRule::Ignored, 200, restart_vm},
-        {{Post, "/api/vms/:name/rename"}, BodyRule::Required, 200, rename_vm},
-        {{Post, "/api/vms/:name/copy"}, BodyRule::Optional, 201, copy_vm},
-        {{Post, "/api/vms/:name/exec"}, BodyRule::Required, 200, exec_in_vm},
-        {{Get, "/api/vms/:name/status"}, BodyRule::Ignored, 200, agent_status},
-        {{Get, "/api/vms/:name/logs"}, BodyRule::Ignored, 200, vm_logs},
+        {{Get, "/api", {}, {}}, R::Optional, 200, LocalOperation{api_info}},
+        {{Post, "/api/vms", {"name", "cpus", "memory_mb", "ssh_key"}, {}}, R::Required, 201, BusOperation{create_vm}},
+        {{Get, "/api/vms", {}, {}}, R::Optional, 200, BusOperation{list_vms}},
+        {{Get, "/api/vms/:name", {}, {}}, R::Optional, 200, BusOperation{get_vm}},
+        {{Delete, "/api/vms/:name", {}, {}}, R::Optional, 200, BusOperation{destroy_vm}},
+        {{Post, "/api/vms/:name/start", {}, {}}, R::Optional, 200, BusOperation{start_vm}},
+        {{Post, "/api/vms/:name/stop", {"force", "timeout_s"}, {}}, R::Optional, 200, BusOperation{stop_vm}},
+        {{Post, "/api/vms/:name/restart", {}, {}}, R::Optional, 200, BusOperation{restart_vm}},
+        {{Post, "/api/vms/:name/rename", {"new_name"}, {}}, R::Required, 200, BusOperation{rename_vm}},
+        {{Post, "/api/vms/:name/copy", {"new_name", "ssh_key"}, {}}, R::Optional, 201, BusOperation{copy_vm}},
+        {{Post, "/api/vms/:name/exec", {"command", "args", "timeout_s"}, {}}, R::Required, 200,
+         BusOperation{exec_in_vm}},
+        {{Get, "/api/vms/:name/status", {}, {}}, R::Optional, 200, BusOperation{agent_status}},
+        {{Get, "/api/vms/:name/logs", {}, {"max_bytes"}}, R::Optional, 200, BusOperation{vm_logs}},
     };
     return routes;
+}
+
+const ApiRoute* find_route(Verb verb, std::string_view path) {
+    for (const auto& route : api_routes())
+        if (route.spec.verb == verb && path_matches(route.spec.path, path)) return &route;
+    return nullptr;
 }
 
 }  // namespace minions::rest

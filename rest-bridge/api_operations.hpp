@@ -1,9 +1,12 @@
 #pragma once
 // What each REST route does once the request is admitted: one small function
 // per route turning the call into a ManagerClient call, and the table of all
-// routes. Runs on a worker thread.
+// routes with the body fields and query parameters each accepts. Runs on a
+// worker thread.
+#include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,21 +20,26 @@ namespace minions::rest {
 // What a handler needs from the request, copied off Pistache's buffers
 // before the work moves to another thread.
 struct ApiCall {
-    std::string name;                     // the {name} path segment, if any
-    nlohmann::json body;                  // {} when the route takes no body
-    std::optional<std::string> max_bytes; // query parameter of /logs
+    std::string name;                          // the {name} path segment, if any
+    nlohmann::json body;                       // {} when none was sent
+    std::map<std::string, std::string> query;  // only parameters the route declares
 };
 
-using Operation = nlohmann::json (*)(client::ManagerClient& manager, const ApiCall& call);
+// A route answered through minionsd, or by the bridge alone (no bus call).
+using BusOperation = nlohmann::json (*)(client::ManagerClient& manager, const ApiCall& call);
+using LocalOperation = nlohmann::json (*)(const ApiCall& call);
 
 struct ApiRoute {
     RouteSpec spec;
     BodyRule body;
     int success_status;
-    Operation operation;
+    std::variant<BusOperation, LocalOperation> operation;
 };
 
 // Every route the bridge serves.
 const std::vector<ApiRoute>& api_routes();
+
+// The route serving `verb` on `path`, if any.
+const ApiRoute* find_route(Verb verb, std::string_view path);
 
 }  // namespace minions::rest

@@ -1,27 +1,27 @@
 #pragma once
-// Every response the bridge sends is JSON; errors are {"error": "…"}.
-#include <string>
-
+// Every response the bridge sends is JSON; every error is
+// {"error": "<sentence>", "code": "<stable code>"} from the one error table
+// (core/error.hpp), with the X-Minions-Error header naming the D-Bus error.
 #include <nlohmann/json.hpp>
+#include <pistache/async.h>
 #include <pistache/http.h>
 
 #include "core/error.hpp"
+#include "http_connection.hpp"
 
 namespace minions::rest {
 
-// A failure of the HTTP exchange itself (413, 415, 404, 405, 503), as opposed
-// to a minions::Error from the service, whose status comes from the error table.
-struct HttpProblem {
-    int status;
-    std::string message;
-};
-
-// Header carrying the D-Bus error name next to {"error"}, so remote clients
-// can pick the same exit code as local ones without a second table.
+// Header carrying the D-Bus error name next to the body's "code", for
+// clients that read headers only.
 inline constexpr const char* kErrorNameHeader = "X-Minions-Error";
 
-void send_json(Pistache::Http::ResponseWriter& response, int status, const nlohmann::json& body);
-void send_problem(Pistache::Http::ResponseWriter& response, const HttpProblem& problem);
-void send_error(Pistache::Http::ResponseWriter& response, const Error& error);
+// The error object of `error`, as sent.
+nlohmann::json error_body(const Error& error);
+
+// Answers the exchange. Callable from any thread; the returned promise may be
+// given a continuation only on the connection's I/O thread (Pistache 0.0.5
+// resolves it there without a lock).
+Pistache::Async::Promise<ssize_t> reply(Exchange& exchange, int status, const nlohmann::json& body);
+Pistache::Async::Promise<ssize_t> reply_error(Exchange& exchange, const Error& error);
 
 }  // namespace minions::rest

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/error.hpp"
+
 namespace minions::rest {
 namespace {
 
@@ -35,6 +37,39 @@ bool path_matches(std::string_view pattern, std::string_view path) {
     for (size_t i = 0; i < want.size(); ++i)
         if (want[i].front() != ':' && want[i] != have[i]) return false;
     return true;
+}
+
+std::optional<std::string> path_parameter(std::string_view pattern, std::string_view path, std::string_view name) {
+    if (!path_matches(pattern, path)) return std::nullopt;
+    auto want = segments(pattern);
+    auto have = segments(path);
+    for (size_t i = 0; i < want.size(); ++i)
+        if (want[i].front() == ':' && want[i].substr(1) == name) return std::string(have[i]);
+    return std::nullopt;
+}
+
+std::string decode_path_segment(std::string_view segment) {
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (size_t i = 0; i < segment.size(); ++i) {
+        if (segment[i] != '%') {
+            out += segment[i];
+            continue;
+        }
+        int high = i + 2 < segment.size() ? hex(segment[i + 1]) : -1;
+        int low = high >= 0 ? hex(segment[i + 2]) : -1;
+        if (low < 0) throw Error(Errc::InvalidArgument, "bad %-escape in the path: " + std::string(segment));
+        char c = static_cast<char>(high * 16 + low);
+        if (c == '\0') throw Error(Errc::InvalidArgument, "the path must not contain a NUL character (%00)");
+        out += c;
+        i += 2;
+    }
+    return out;
 }
 
 std::vector<Verb> verbs_for_path(const std::vector<RouteSpec>& routes, std::string_view path) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build, test and runtime dependency of minions from Debian's
-# archive. Idempotent: packages already present are skipped without touching apt.
+# archive, and the contract tests' npm packages. Idempotent: what is already
+# present is skipped without touching apt or npm.
 set -euo pipefail
 
 packages=(
@@ -26,10 +27,29 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The contract tests' npm packages (redocly lint, Ajv, yaml), pinned by
+# tests/contract/package-lock.json, installed with `npm ci` into
+# tests/contract/node_modules. Node.js 20.19 or later comes with the machine
+# (Debian's nodejs 18 is too old for the pinned @redocly/cli). Skipped when
+# node_modules was installed from the same lock file.
+contract_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/contract"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "deps: node and npm (Node.js 20.19 or later) are needed for tests/contract" >&2
+  exit 1
+fi
+lock_sum="$(sha256sum "$contract_dir/package-lock.json" | cut -d' ' -f1)"
+stamp="$contract_dir/node_modules/.minions-lock-sha256"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
+  echo "deps: tests/contract/node_modules matches its package-lock.json"
+else
+  echo "deps: npm ci in tests/contract"
+  (cd "$contract_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > "$stamp"
+fi

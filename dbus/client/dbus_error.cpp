@@ -33,7 +33,7 @@ Error to_minions_error(const sdbus::Error& error) {
                                         "); the operation may still be running");
     std::string message = error.getMessage();
     if (message.empty()) message = name;
-    return Error(error_kind_by_dbus_name(name).code, message);
+    return Error(error_kind_by_dbus_name(name).errc, message);
 }
 
 }  // namespace minions::client

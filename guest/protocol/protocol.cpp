@@ -18,6 +18,11 @@ uint32_t read_be32(std::string_view bytes) {
 }
 
 FrameDecoder::Result parse_body(std::string_view body) {
+    // Checked before parsing: a value nested 500,000 deep parses, but every
+    // later walk over it (dump, conversion to D-Bus variants) recurses and
+    // runs out of stack.
+    if (!json_nesting_within(body, kMaxJsonNesting))
+        return {std::nullopt, "frame nests deeper than " + std::to_string(kMaxJsonNesting) + " levels"};
     auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return {std::nullopt, "frame is not valid JSON"};
     if (!parsed.is_object()) return {std::nullopt, std::string("frame is a JSON ") + parsed.type_name() + ", not an object"};
@@ -25,6 +30,31 @@ FrameDecoder::Result parse_body(std::string_view body) {
 }
 
 }  // namespace
+
+bool json_nesting_within(std::string_view text, int max_depth) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        switch (c) {
+            case '"': in_string = true; break;
+            case '{':
+            case '[':
+                if (++depth > max_depth) return false;
+                break;
+            case '}':
+            case ']': --depth; break;
+            default: break;
+        }
+    }
+    return true;
+}
 
 std::string dump_json(const nlohmann::json& message) {
     return message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

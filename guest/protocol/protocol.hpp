@@ -20,6 +20,9 @@
 namespace minions::protocol {
 
 inline constexpr uint32_t kMaxFrameBytes = 1u << 20;
+// Deepest nesting of objects and arrays a frame may have; real messages
+// nest two or three levels.
+inline constexpr int kMaxJsonNesting = 64;
 // What health reports as "protocol": 2 answers concurrently and knows cancel.
 inline constexpr int kProtocolVersion = 2;
 inline constexpr uint32_t kAgentVsockPort = 1024;
@@ -73,6 +76,11 @@ private:
 std::string base64_encode(std::string_view bytes);
 // nullopt when `text` is not valid standard base64 (padding optional).
 std::optional<std::string> base64_decode(std::string_view text);
+
+// Whether no object or array in the JSON `text` is nested deeper than
+// `max_depth` (brackets inside strings do not count). A linear scan that
+// needs no parse, so it can run before one; says nothing about validity.
+bool json_nesting_within(std::string_view text, int max_depth);
 
 // Serializes JSON the way frames do: invalid UTF-8 (e.g. in command output)
 // becomes U+FFFD instead of throwing.

@@ -30,4 +30,11 @@ sdbus::Error shutting_down_error() {
                         "minionsd is shutting down; try again when it is back");
 }
 
+void log_unsendable_reply(const char* why) noexcept {
+    try {
+        log_error(std::string("could not send a reply: ") + why);
+    } catch (...) {
+    }
+}
+
 }  // namespace minions::bus

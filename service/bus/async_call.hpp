@@ -27,6 +27,18 @@ sdbus::Error current_exception_as_dbus_error();
 sdbus::Error as_dbus_error(std::exception_ptr error);
 // What a call that arrives while the daemon shuts down gets.
 sdbus::Error shutting_down_error();
+void log_unsendable_reply(const char* why) noexcept;
+
+// Replies with `error`. Never throws: this runs on worker threads, where an
+// escaping exception ends the daemon (a reply sd-bus cannot send is logged).
+template <typename... Results>
+void return_error(sdbus::Result<Results...>& result, const sdbus::Error& error) noexcept {
+    try {
+        result.returnError(error);
+    } catch (const std::exception& e) {
+        log_unsendable_reply(e.what());
+    }
+}
 
 template <typename... Results>
 using SharedResult = std::shared_ptr<sdbus::Result<Results...>>;
@@ -44,14 +56,14 @@ void reply_with(sdbus::Result<Results...>& result, Body& body) {
             std::apply([&](const auto&... values) { result.returnResults(values...); }, body());
         }
     } catch (...) {
-        result.returnError(current_exception_as_dbus_error());
+        return_error(result, current_exception_as_dbus_error());
     }
 }
 
 template <typename... Results, typename Body>
 void post_reply(WorkerPool& pool, SharedResult<Results...> shared, Body body) {
     if (!pool.post([shared, body = std::move(body)]() mutable { reply_with(*shared, body); }))
-        shared->returnError(shutting_down_error());
+        return_error(*shared, shutting_down_error());
 }
 
 // A method without polkit (reads answered from the daemon's own files).
@@ -74,14 +86,14 @@ void run_authorized(const Context& context, sdbus::Result<Results...>&& result, 
             context.authority.authorize_async(
                 ask, [pool = &context.pool, shared, act = std::move(act)](std::exception_ptr refused) mutable {
                     // On the polkit thread: reply or hand over, nothing more.
-                    if (refused) return shared->returnError(as_dbus_error(refused));
+                    if (refused) return return_error(*shared, as_dbus_error(refused));
                     post_reply(*pool, shared, std::move(act));
                 });
         } catch (...) {
-            shared->returnError(current_exception_as_dbus_error());
+            return_error(*shared, current_exception_as_dbus_error());
         }
     };
-    if (!context.pool.post(std::move(validate))) shared->returnError(shutting_down_error());
+    if (!context.pool.post(std::move(validate))) return_error(*shared, shutting_down_error());
 }
 
 }  // namespace minions::bus

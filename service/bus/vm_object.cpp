@@ -101,7 +101,7 @@ void VmObject::Exec(sdbus::Result<int32_t, std::string, std::string>&& result, s
     auto* m = &context_.manager;
     run_authorized(
         context_, std::move(result), ask(actions::kExec, "exec", interactive),
-        [m, alive = self(), id = id_, command] { return m->check_exec(id, command); },
+        [m, alive = self(), id = id_, command, timeout_s] { return m->check_exec(id, command, seconds(timeout_s)); },
         [m, alive = self(), id = id_, command, args = std::move(args), timeout_s] {
             auto r = m->exec(id, command, args, seconds(timeout_s));
             return std::tuple<int32_t, std::string, std::string>(r.exit_code, r.stdout_text, r.stderr_text);
@@ -132,8 +132,8 @@ void VmObject::Logs(sdbus::Result<std::string>&& result, uint32_t max_bytes) {
     auto* m = &context_.manager;
     run_authorized(
         context_, std::move(result), ask(actions::kRead, "read the logs of", false),
-        [m, alive = self(), id = id_] { return m->check_logs(id); },
-        [m, alive = self(), id = id_, max_bytes] { return m->logs(id, max_bytes ? max_bytes : 64 * 1024); });
+        [m, alive = self(), id = id_, max_bytes] { return m->check_logs(id, max_bytes); },
+        [m, alive = self(), id = id_, max_bytes] { return m->logs(id, max_bytes ? max_bytes : kDefaultLogBytes); });
 }
 
 std::string VmObject::Id() { return id_; }

@@ -118,6 +118,8 @@ const std::map<std::string, std::map<std::string, Setter>, std::less<>>& schema(
               [](Config& c, std::string_view v) { c.default_memory_mb = parse_count(v, 1024 * 1024); }},
              {"max_cpus", [](Config& c, std::string_view v) { c.max_cpus = parse_count(v, 256); }},
              {"max_memory_mb", [](Config& c, std::string_view v) { c.max_memory_mb = parse_count(v, 1024 * 1024); }},
+             {"console_log_max_mb",
+              [](Config& c, std::string_view v) { c.console_log_max_mb = parse_count(v, 1024); }},
          }},
         {"timeouts",
          {

@@ -35,6 +35,9 @@ struct Config {
     unsigned default_memory_mb = 1024;
     unsigned max_cpus = 8;
     unsigned max_memory_mb = 16384;
+    // A VM's console log is rotated (copytruncate) past this size; the log
+    // and the one rotated copy together hold at most about twice as much.
+    unsigned console_log_max_mb = 4;
 
     // [timeouts]
     std::chrono::seconds agent_ready_timeout{120};

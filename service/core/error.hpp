@@ -1,7 +1,7 @@
 #pragma once
-// The one table that decides how every failure looks to a caller: its D-Bus
-// error name, its HTTP status and the CLI's exit code. Nothing else decides
-// those.
+// The one table that decides how every failure looks to a caller: its stable
+// code, its D-Bus error name, its HTTP status and the CLI's exit code.
+// Nothing else decides those. docs/ERRORS.md prints the same table.
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -9,36 +9,50 @@
 namespace minions {
 
 enum class Errc {
-    NotFound,          // no VM by that name
-    InvalidName,       // name breaks the naming rules
-    AlreadyExists,     // name (or address) already taken
-    InvalidState,      // operation not allowed in the VM's current status
-    InvalidArgument,   // any other bad input (cpus, memory, ssh key, JSON)
-    Busy,              // another operation holds the VM
-    Exhausted,         // no free IP or CID left
-    HypervisorFailed,  // VMM missing, crashed, or refused a call
-    AgentFailed,       // the guest agent did not answer or failed
-    Timeout,           // an operation ran past its deadline
-    AccessDenied,      // polkit said no (or could not answer)
-    Unauthorized,      // REST: missing or wrong bearer token
-    Unavailable,       // minionsd is not on the bus, or is shutting down
-    Internal,          // store, filesystem, network setup
+    NotFound,              // no VM by that name (REST: or no such route)
+    InvalidName,           // name breaks the naming rules
+    InvalidArgument,       // any other bad input (cpus, memory, ssh key, JSON, unknown field)
+    AlreadyExists,         // name (or address) already taken
+    InvalidState,          // operation not allowed in the VM's current status
+    Busy,                  // another operation holds the VM
+    Timeout,               // an operation ran past its deadline
+    NotAuthorized,         // polkit said no (or could not answer)
+    Unauthenticated,       // REST: missing or wrong bearer token
+    Unavailable,           // minionsd is not on the bus, or is shutting down, or the bridge is full
+    Exhausted,             // no free IP or CID left
+    HypervisorFailed,      // VMM missing, crashed, or refused a call
+    AgentFailed,           // the guest agent did not answer or failed
+    MethodNotAllowed,      // REST: the route exists, the HTTP method does not
+    PayloadTooLarge,       // REST: request body over the limit
+    UnsupportedMediaType,  // REST: a body that is not application/json
+    LengthRequired,        // REST: a body without Content-Length (chunked)
+    Internal,              // store, filesystem, network setup; anything unexpected
 };
 
 struct ErrorKind {
-    Errc code;
+    Errc errc;
+    // Stable, snake_case; the D-Bus name's last element is its CamelCase form.
+    std::string_view code;
     std::string_view dbus_name;
     int http_status;
     int exit_code;
 };
 
-// Exit codes: 0 success, 1 failure, 2 usage error, 3 not found,
-// 4 not authorized, 5 invalid state or conflict, 6 timeout.
+// CLI exit codes that are not an error of the table.
+inline constexpr int kExitFailure = 1;  // also: any error without a code of its own
 inline constexpr int kExitUsage = 2;
+// `minions exec`: the guest command's own code passes through, so minions'
+// own failures use the container tools' 125 instead of the table's codes.
+inline constexpr int kExitExecFailed = 125;
 
-const ErrorKind& error_kind(Errc code);
+const ErrorKind& error_kind(Errc errc);
 // Lookup by D-Bus name; unknown names map to Internal.
 const ErrorKind& error_kind_by_dbus_name(std::string_view dbus_name);
+// Lookup by stable code; unknown codes map to Internal.
+const ErrorKind& error_kind_by_code(std::string_view code);
+// Every entry, in table order (for documentation and tests).
+const ErrorKind* error_kinds_begin();
+const ErrorKind* error_kinds_end();
 
 class Error : public std::runtime_error {
 public:

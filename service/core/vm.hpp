@@ -1,5 +1,7 @@
 #pragma once
 // The VM record: what the store keeps and every interface shows.
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +14,15 @@ namespace minions {
 // Stop's timeout_s on D-Bus that means "the service's configured default"
 // (org.minions.VM.xml); 0 with force kills at once.
 inline constexpr uint32_t kStopTimeoutDefault = UINT32_MAX;
+
+// Logs' max_bytes on D-Bus: 0 means the default window; more than the
+// limit is InvalidArgument (the whole window is held in memory and sent in
+// one message).
+inline constexpr std::size_t kDefaultLogBytes = 64 * 1024;
+inline constexpr std::size_t kMaxLogBytes = 8 * 1024 * 1024;
+
+// The longest exec timeout a caller may ask for (as for the configuration's).
+inline constexpr std::chrono::seconds kMaxExecTimeout{24 * 3600};
 
 enum class VmStatus { Creating, Starting, Running, Restarting, Stopping, Stopped, Error };
 

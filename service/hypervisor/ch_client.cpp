@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 
+#include "protocol/protocol.hpp"
+
 namespace minions::hv {
 namespace {
 
@@ -16,8 +18,14 @@ void init_curl_once() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Cloud Hypervisor's answers are a few KiB; a VMM that sends more is not
+// trusted with the daemon's memory (returning short makes curl fail).
+constexpr std::size_t kMaxResponseBytes = 1 << 20;
+
 size_t append_body(char* data, size_t size, size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
+    auto* body = static_cast<std::string*>(user);
+    if (body->size() + size * count > kMaxResponseBytes) return 0;
+    body->append(data, size * count);
     return size * count;
 }
 
@@ -106,7 +114,9 @@ nlohmann::json ChClient::get(const std::string& endpoint) {
     if (response.status < 200 || response.status > 299)
         throw ChApiError(response.status, "Cloud Hypervisor refused GET " + endpoint + " (HTTP " +
                                               std::to_string(response.status) + "): " + shorten(response.body));
-    auto parsed = nlohmann::json::parse(response.body, nullptr, false);
+    auto parsed = protocol::json_nesting_within(response.body, protocol::kMaxJsonNesting)
+                      ? nlohmann::json::parse(response.body, nullptr, false)
+                      : nlohmann::json(nlohmann::json::value_t::discarded);
     if (parsed.is_discarded())
         fail("Cloud Hypervisor answered GET " + endpoint + " with something that is not JSON: " +
              shorten(response.body));

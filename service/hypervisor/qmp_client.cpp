@@ -11,11 +11,14 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "protocol/protocol.hpp"
 
 namespace minions::hv {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxMessageBytes = 1 << 20;
 
 [[noreturn]] void fail(const std::string& what) { throw Error{Errc::HypervisorFailed, what}; }
 
@@ -116,9 +119,12 @@ nlohmann::json QmpClient::read_message(Clock::time_point deadline, const std::st
             std::string line = buffer_.substr(0, newline);
             buffer_.erase(0, newline + 1);
             if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
-            auto message = nlohmann::json::parse(line, nullptr, false);
+            auto message = protocol::json_nesting_within(line, protocol::kMaxJsonNesting)
+                               ? nlohmann::json::parse(line, nullptr, false)
+                               : nlohmann::json(nlohmann::json::value_t::discarded);
             if (message.is_discarded() || !message.is_object())
-                fail("QMP socket " + socket_.string() + " sent something that is not JSON: " + line);
+                fail("QMP socket " + socket_.string() + " sent something that is not a JSON object of at most " +
+                     std::to_string(protocol::kMaxJsonNesting) + " levels: " + line.substr(0, 200));
             return message;
         }
         int wait = remaining_ms(deadline);
@@ -133,6 +139,10 @@ nlohmann::json QmpClient::read_message(Clock::time_point deadline, const std::st
         if (n < 0) fail("QMP connection failed while waiting for " + waiting_for + ": " + std::strerror(errno));
         if (n == 0) fail("QMP connection closed by QEMU while waiting for " + waiting_for);
         buffer_.append(chunk, static_cast<std::size_t>(n));
+        // QMP messages are one line of a few KiB; an endless one is hostile.
+        if (buffer_.size() > kMaxMessageBytes)
+            fail("QMP socket " + socket_.string() + " sent a line over " + std::to_string(kMaxMessageBytes) +
+                 " bytes while waiting for " + waiting_for);
     }
 }
 

@@ -5,6 +5,8 @@
 
 #include "core/error.hpp"
 #include "core/names.hpp"
+#include "agent_status.hpp"
+#include "console_log.hpp"
 #include "fault.hpp"
 #include "hypervisor/process.hpp"
 #include "log.hpp"
@@ -607,21 +609,24 @@ void Manager::destroy(const std::string& id) {
     log_info("destroyed VM " + vm.name);
 }
 
-void Manager::check_exec_rules(const Vm& vm, const std::string& command) {
+void Manager::check_exec_rules(const Vm& vm, const std::string& command, std::chrono::seconds timeout) {
     if (command.empty()) throw Error(Errc::InvalidArgument, "exec needs a command");
+    if (timeout > kMaxExecTimeout)
+        throw Error(Errc::InvalidArgument, "an exec timeout is at most " + std::to_string(kMaxExecTimeout.count()) +
+                                               " s (24 h), not " + std::to_string(timeout.count()));
     check_running(vm, "exec");
 }
 
-Target Manager::check_exec(const std::string& id, const std::string& command) {
+Target Manager::check_exec(const std::string& id, const std::string& command, std::chrono::seconds timeout) {
     Vm vm = require(id);
-    check_exec_rules(vm, command);
+    check_exec_rules(vm, command, timeout);
     return {vm.name, vm.id};
 }
 
 agent::ExecResult Manager::exec(const std::string& id, const std::string& command, const std::vector<std::string>& args,
                                 std::chrono::seconds timeout) {
     Vm vm = require(id);
-    check_exec_rules(vm, command);
+    check_exec_rules(vm, command, timeout);
     if (timeout.count() == 0) timeout = config_.exec_timeout;
     auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
     return agent_for(vm, limit + 10s).exec(command, args, limit);
@@ -636,24 +641,30 @@ Target Manager::check_agent_status(const std::string& id) {
 nlohmann::json Manager::agent_status(const std::string& id) {
     Vm vm = require(id);
     check_running(vm, "ask its agent");
-    return agent_for(vm, 10s).status();
+    return documented_status(agent_for(vm, 10s).status());
 }
 
-Target Manager::check_logs(const std::string& id) {
+namespace {
+
+void check_log_bytes(std::size_t max_bytes) {
+    if (max_bytes > kMaxLogBytes)
+        throw Error(Errc::InvalidArgument, "max_bytes is at most " + std::to_string(kMaxLogBytes) + " (" +
+                                               std::to_string(kMaxLogBytes >> 20) + " MiB), not " +
+                                               std::to_string(max_bytes));
+}
+
+}  // namespace
+
+Target Manager::check_logs(const std::string& id, std::size_t max_bytes) {
+    check_log_bytes(max_bytes);
     Vm vm = require(id);
     return {vm.name, vm.id};
 }
 
 std::string Manager::logs(const std::string& id, std::size_t max_bytes) {
+    check_log_bytes(max_bytes);
     Vm vm = require(id);
-    std::ifstream in(paths_for(config_, vm.id).serial_log, std::ios::binary | std::ios::ate);
-    if (!in) return "";
-    auto size = static_cast<std::size_t>(in.tellg());
-    std::size_t start = size > max_bytes ? size - max_bytes : 0;
-    in.seekg(static_cast<std::streamoff>(start));
-    std::string text(size - start, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    return text;
+    return console_tail(paths_for(config_, vm.id).serial_log, max_bytes);
 }
 
 }  // namespace minions::lifecycle

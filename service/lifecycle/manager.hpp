@@ -74,6 +74,8 @@ public:
     void supervise(const std::atomic<bool>& stopping);
     // One sweep: marks running VMs whose VMM died as `error`.
     void check_liveness();
+    // Rotates every console log over console_log_max_mb (console_log.hpp).
+    void cap_console_logs();
 
     std::vector<Vm> list();
 
@@ -91,12 +93,13 @@ public:
     Vm copy(const std::string& id, const std::string& new_name, const std::string& ssh_key);
     Target check_destroy(const std::string& id);
     void destroy(const std::string& id);
-    Target check_exec(const std::string& id, const std::string& command);
+    // A timeout of 0 is the configured default; over 24 h is InvalidArgument.
+    Target check_exec(const std::string& id, const std::string& command, std::chrono::seconds timeout);
     agent::ExecResult exec(const std::string& id, const std::string& command, const std::vector<std::string>& args,
                            std::chrono::seconds timeout);
     Target check_agent_status(const std::string& id);
     nlohmann::json agent_status(const std::string& id);
-    Target check_logs(const std::string& id);
+    Target check_logs(const std::string& id, std::size_t max_bytes);
     std::string logs(const std::string& id, std::size_t max_bytes);
 
     std::string_view hypervisor_kind() const { return hypervisor_.kind(); }
@@ -113,7 +116,7 @@ private:
     void check_restart_rules(const Vm& vm);
     std::string check_rename_rules(const Vm& vm, const std::string& new_name);
     std::string check_copy_rules(const Vm& source, const std::string& new_name);
-    void check_exec_rules(const Vm& vm, const std::string& command);
+    void check_exec_rules(const Vm& vm, const std::string& command, std::chrono::seconds timeout);
     void check_running(const Vm& vm, const char* to_do);
 
     VmLocks::Guard lock_for_stop(const Vm& vm, bool force);

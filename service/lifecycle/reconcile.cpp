@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "console_log.hpp"
 #include "core/error.hpp"
 #include "log.hpp"
 #include "manager.hpp"
@@ -124,6 +125,19 @@ void Manager::check_liveness() {
         if (vm.status == VmStatus::Running && !vmm_alive(vm)) mark_dead(vm.id);
 }
 
+void Manager::cap_console_logs() {
+    const std::uint64_t limit = std::uint64_t{config_.console_log_max_mb} << 20;
+    for (const Vm& vm : store_.list()) {
+        if (vm.status == VmStatus::Stopped) continue;  // nobody writes to it
+        try {
+            if (rotate_console_log(paths_for(config_, vm.id).serial_log, limit))
+                log_info("rotated the console log of " + vm.name);
+        } catch (const std::exception& e) {
+            log_warning("console log of " + vm.name + ": " + e.what());
+        }
+    }
+}
+
 void Manager::vmm_exited(const std::string& id) {
     {
         std::lock_guard lock(exited_mutex_);
@@ -180,6 +194,7 @@ void Manager::supervise(const std::atomic<bool>& stopping) {
             // one whose exit was missed, is still found.
             try {
                 check_liveness();
+                cap_console_logs();
             } catch (const std::exception& e) {
                 log_warning(std::string("liveness check failed: ") + e.what());
             }

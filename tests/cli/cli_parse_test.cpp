@@ -96,7 +96,7 @@ TEST(CliParse, GlobalFlagsWorkBeforeAndAfterTheCommand) {
 
 TEST(CliParse, HelpWorksOnEveryCommand) {
     for (std::string command : {"create", "list", "info", "start", "stop", "restart", "rename", "cp", "destroy",
-                                "exec", "status", "logs", "ssh"}) {
+                                "exec", "status", "logs", "ssh", "version"}) {
         auto early = parse_early({command, "--help"});
         EXPECT_EQ(early.exit_code, 0) << command;
         EXPECT_NE(early.out.find("Usage"), std::string::npos) << command;
@@ -131,7 +131,112 @@ TEST(CliParse, UsageErrorWithJsonIsAnErrorObjectOnStdout) {
     EXPECT_EQ(early.exit_code, 2);
     auto body = nlohmann::json::parse(early.out);
     ASSERT_TRUE(body.is_object());
-    EXPECT_EQ(body.size(), 1u);
+    EXPECT_EQ(body.size(), 2u);
     EXPECT_TRUE(body["error"].is_string());
+    EXPECT_EQ(body["code"], "invalid_argument");
     EXPECT_TRUE(early.err.empty());
+}
+
+TEST(CliParse, AnUnknownCommandIsNamedAndTheClosestSuggested) {
+    auto early = parse_early({"strat", "web"});
+    EXPECT_EQ(early.exit_code, 2);
+    EXPECT_NE(early.err.find("unknown command 'strat'; did you mean 'start'?"), std::string::npos) << early.err;
+    EXPECT_NE(parse_early({"rnam", "a", "b"}).err.find("did you mean 'rename'?"), std::string::npos);
+    EXPECT_NE(parse_early({"restrat", "a"}).err.find("did you mean 'restart'?"), std::string::npos);
+    EXPECT_NE(parse_early({"--host", "http://h:1", "destory", "a"}).err.find("did you mean 'destroy'?"),
+              std::string::npos);
+}
+
+TEST(CliParse, AnUnknownCommandFarFromEveryCommandGetsNoSuggestion) {
+    auto early = parse_early({"frobnicate"});
+    EXPECT_EQ(early.exit_code, 2);
+    EXPECT_NE(early.err.find("unknown command 'frobnicate'"), std::string::npos) << early.err;
+    EXPECT_EQ(early.err.find("did you mean"), std::string::npos) << early.err;
+    EXPECT_EQ(early.err.find("A subcommand is required"), std::string::npos) << early.err;
+}
+
+TEST(CliParse, AnUnknownCommandWithJsonIsAnInvalidArgument) {
+    auto body = nlohmann::json::parse(parse_early({"--json", "strat", "web"}).out);
+    EXPECT_EQ(body["code"], "invalid_argument");
+    EXPECT_EQ(body["error"], "unknown command 'strat'; did you mean 'start'?");
+}
+
+TEST(CliParse, AGlobalOptionsValueIsNotTakenForTheCommand) {
+    EXPECT_EQ(parse_ok({"--host", "list", "info", "web"}).command, Command::Info);
+    EXPECT_EQ(parse_ok({"--token-file", "start", "list"}).global.token_file, "start");
+}
+
+TEST(CliParse, NoCommandSaysSo) {
+    auto early = parse_early({"--json"});
+    EXPECT_EQ(early.exit_code, 2);
+    EXPECT_EQ(nlohmann::json::parse(early.out)["error"], "no command given");
+}
+
+TEST(CliParse, LsIsList) { EXPECT_EQ(parse_ok({"ls"}).command, Command::List); }
+
+TEST(CliParse, HelpListsEveryCommand) {
+    auto early = parse_early({"help"});
+    EXPECT_EQ(early.exit_code, 0);
+    for (const auto& name : command_names()) EXPECT_NE(early.out.find("  " + name), std::string::npos) << name;
+    EXPECT_EQ(early.out, parse_early({"--help"}).out);
+}
+
+TEST(CliParse, HelpOfACommandIsThatCommandsHelp) {
+    for (const auto& name : command_names()) {
+        if (name == "help") continue;
+        auto help = parse_early({"help", name});
+        EXPECT_EQ(help.exit_code, 0) << name;
+        EXPECT_EQ(help.out, parse_early({name, "--help"}).out) << name;
+        EXPECT_NE(help.out.find("Usage: minions " + name), std::string::npos) << help.out;
+    }
+    EXPECT_EQ(parse_early({"--json", "help", "stop"}).out, parse_early({"stop", "--help"}).out);
+}
+
+TEST(CliParse, HelpOfAnUnknownCommandSuggestsTheClosest) {
+    auto early = parse_early({"help", "strat"});
+    EXPECT_EQ(early.exit_code, 2);
+    EXPECT_NE(early.err.find("did you mean 'start'?"), std::string::npos) << early.err;
+}
+
+TEST(CliParse, EveryCommandsHelpShowsTheGlobalOptions) {
+    for (const auto& name : command_names()) {
+        if (name == "help") continue;
+        auto out = parse_early({name, "--help"}).out;
+        EXPECT_NE(out.find("Global options:"), std::string::npos) << name;
+        for (std::string option : {"--json", "--host", "--token ", "--token-file"})
+            EXPECT_NE(out.find("  " + option), std::string::npos) << name << ": " << option << "\n" << out;
+    }
+}
+
+TEST(CliParse, ACommandsOwnOptionIsNotListedAgainAsGlobal) {
+    auto out = parse_early({"stop", "--help"}).out;
+    auto first = out.find("--timeout");
+    ASSERT_NE(first, std::string::npos);
+    EXPECT_EQ(out.find("--timeout", first + 1), std::string::npos) << out;
+}
+
+TEST(CliParse, HelpWarnsThatTheTokenIsVisibleInPs) {
+    auto out = parse_early({"--help"}).out;
+    auto token = out.find("--token TOKEN");
+    ASSERT_NE(token, std::string::npos) << out;
+    auto line = out.substr(token, out.find('\n', token) - token);
+    EXPECT_NE(line.find("'ps'"), std::string::npos) << line;
+    EXPECT_NE(line.find("--token-file"), std::string::npos) << line;
+}
+
+TEST(CliParse, TokenFileIsAGlobalOption) {
+    EXPECT_EQ(parse_ok({"--token-file", "/t", "list"}).global.token_file, "/t");
+    EXPECT_EQ(parse_ok({"list", "--token-file", "/t"}).global.token_file, "/t");
+}
+
+TEST(CliParse, TokenAndTokenFileExcludeEachOther) {
+    auto early = parse_early({"--token", "a", "--token-file", "/t", "list"});
+    EXPECT_EQ(early.exit_code, 2);
+    EXPECT_NE(early.err.find("--token and --token-file"), std::string::npos) << early.err;
+}
+
+TEST(CliParse, VersionIsACommand) {
+    EXPECT_EQ(parse_ok({"version"}).command, Command::Version);
+    EXPECT_TRUE(parse_ok({"version", "--json", "--host", "http://h:3000"}).global.json);
+    EXPECT_EQ(parse_early({"version", "extra"}).exit_code, 2);
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "minions/version.hpp"
 #include "printer.hpp"
 #include "vm_properties.hpp"
 
@@ -148,7 +149,7 @@ TEST(CliPrinter, ExecExitsWithTheGuestsExitCode) {
 
 TEST(CliPrinter, JsonFailureIsAnErrorObjectOnStdout) {
     auto printed = fail(invocation(Command::Info, true), Error(Errc::NotFound, "VM 'x' not found"));
-    EXPECT_EQ(json::parse(printed.out), (json{{"error", "VM 'x' not found"}}));
+    EXPECT_EQ(json::parse(printed.out), (json{{"error", "VM 'x' not found"}, {"code", "not_found"}}));
     EXPECT_TRUE(printed.err.empty());
 }
 
@@ -161,17 +162,77 @@ TEST(CliPrinter, HumanFailureGoesToStderrWithAHint) {
               "hint: stop it first: minions stop web\n");
 }
 
-TEST(CliPrinter, AccessDeniedLocallyPointsAtTheMinionsGroup) {
-    auto printed = fail(invocation(Command::Create, false), Error(Errc::AccessDenied, "polkit said no"));
+TEST(CliPrinter, NotAuthorizedLocallyPointsAtTheMinionsGroup) {
+    auto printed = fail(invocation(Command::Create, false), Error(Errc::NotAuthorized, "polkit said no"));
     EXPECT_NE(printed.err.find("not authorized"), std::string::npos);
     EXPECT_NE(printed.err.find("group 'minions'"), std::string::npos);
 }
 
 TEST(CliPrinter, ExitCodesComeFromTheErrorTable) {
-    EXPECT_EQ(Error(Errc::NotFound, "").kind().exit_code, 3);
-    EXPECT_EQ(Error(Errc::AccessDenied, "").kind().exit_code, 4);
-    EXPECT_EQ(Error(Errc::Unauthorized, "").kind().exit_code, 4);
-    EXPECT_EQ(Error(Errc::InvalidState, "").kind().exit_code, 5);
-    EXPECT_EQ(Error(Errc::Timeout, "").kind().exit_code, 6);
-    EXPECT_EQ(Error(Errc::Internal, "").kind().exit_code, 1);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Info, false), Error(Errc::NotFound, "")), 3);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Create, false), Error(Errc::NotAuthorized, "")), 4);
+    EXPECT_EQ(failure_exit_code(invocation(Command::List, false), Error(Errc::Unauthenticated, "")), 9);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Rename, false), Error(Errc::InvalidState, "")), 5);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Stop, false), Error(Errc::Timeout, "")), 6);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Create, false), Error(Errc::AlreadyExists, "")), 7);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Stop, false), Error(Errc::Busy, "")), 8);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Info, false), Error(Errc::Internal, "")), 1);
+}
+
+TEST(CliPrinter, ExecFailuresOfMinionsItselfExit125SoTheyCannotPassForTheGuests) {
+    EXPECT_EQ(failure_exit_code(invocation(Command::Exec, false), Error(Errc::NotFound, "")), 125);
+    EXPECT_EQ(failure_exit_code(invocation(Command::Exec, true), Error(Errc::AgentFailed, "")), 125);
+}
+
+TEST(CliPrinter, AHintTheMessageAlreadyGivesIsLeftOut) {
+    auto printed = fail(invocation(Command::Stop, false, "web"),
+                        Error(Errc::Timeout, "VM 'web' did not power off within 30 s; force it with: "
+                                             "minions stop --force web"));
+    EXPECT_EQ(printed.err.find("hint:"), std::string::npos) << printed.err;
+    auto plain = fail(invocation(Command::Stop, false, "web"), Error(Errc::Timeout, "no power-off in 30 s"));
+    EXPECT_NE(plain.err.find("hint: force it off: minions stop --force web"), std::string::npos) << plain.err;
+}
+
+TEST(CliPrinter, ADaemonThatWentAwayMidCallIsNotToldToRetryWithALongerTimeout) {
+    auto printed = fail(invocation(Command::Restart, false, "web"),
+                        Error(Errc::Timeout, "minionsd did not answer in time (Remote peer disconnected); the "
+                                             "operation may still be running"));
+    EXPECT_EQ(printed.err.find("--timeout"), std::string::npos) << printed.err;
+    EXPECT_NE(printed.err.find("hint: minionsd stopped during the call"), std::string::npos) << printed.err;
+}
+
+TEST(CliPrinter, ATimeoutOfACommandWithoutTimeoutDoesNotSuggestOne) {
+    auto printed = fail(invocation(Command::Restart, false, "web"), Error(Errc::Timeout, "no agent after reboot"));
+    EXPECT_EQ(printed.err.find("--timeout"), std::string::npos) << printed.err;
+    EXPECT_NE(printed.err.find("minions info web"), std::string::npos) << printed.err;
+}
+
+TEST(CliPrinter, AnUnreachableServerIsToldApartFromAMissingService) {
+    auto unreachable = fail(invocation(Command::List, false, ""),
+                            Error(Errc::Unavailable, "cannot reach http://h:1: Couldn't connect to server"), true);
+    EXPECT_NE(unreachable.err.find("hint: check the URL given with --host"), std::string::npos) << unreachable.err;
+    auto no_service = fail(invocation(Command::List, false, ""),
+                           Error(Errc::Unavailable, "the minions service (org.minions.Manager) is not available"),
+                           true);
+    EXPECT_NE(no_service.err.find("minionsd behind it does not"), std::string::npos) << no_service.err;
+}
+
+TEST(CliPrinter, VersionPrintsClientAndServer) {
+    json result{{"client", {{"version", "1.2.3"}}}, {"server", {{"version", "1.2.0"}, {"api_version", "1.0.0"}}}};
+    auto printed = print(invocation(Command::Version, false, ""), result);
+    EXPECT_EQ(printed.out, "client: minions 1.2.3\nserver: 1.2.0 (API 1.0.0)\n");
+    EXPECT_EQ(json::parse(print(invocation(Command::Version, true, ""), result).out), result);
+    json local{{"client", {{"version", "1.2.3"}}}, {"server", {{"version", "1.2.3"}}}};
+    EXPECT_EQ(print(invocation(Command::Version, false, ""), local).out, "client: minions 1.2.3\nserver: 1.2.3\n");
+}
+
+TEST(CliPrinter, VersionFailureStillNamesTheClient) {
+    Error error(Errc::Unavailable, "cannot reach http://h:1: Couldn't connect to server");
+    auto human = fail(invocation(Command::Version, false, ""), error, true);
+    EXPECT_EQ(human.out, std::string("client: minions ") + kVersion + "\n");
+    EXPECT_NE(human.err.find("error: cannot reach"), std::string::npos) << human.err;
+    auto as_json = fail(invocation(Command::Version, true, ""), error, true);
+    EXPECT_EQ(json::parse(as_json.out), (json{{"error", error.what()}, {"code", "unavailable"}}));
+    EXPECT_EQ(as_json.err, std::string("client: minions ") + kVersion + "\n");
+    EXPECT_EQ(failure_exit_code(invocation(Command::Version, false, ""), error), 10);
 }

@@ -16,7 +16,7 @@ TEST(DbusError, AnAbsentServiceIsUnavailableAndNamesTheService) {
         EXPECT_EQ(std::string(e.what()),
                   "the minions service (org.minions.Manager) is not available on the bus: The name is not activatable");
         EXPECT_EQ(e.kind().http_status, 503);
-        EXPECT_EQ(e.kind().exit_code, 1);
+        EXPECT_EQ(e.kind().exit_code, 10);
     }
 }
 
@@ -34,7 +34,7 @@ TEST(DbusError, TheServicesOwnErrorsKeepKindAndText) {
     EXPECT_EQ(e.code(), Errc::InvalidState);
     EXPECT_EQ(std::string(e.what()), "VM 'web' is running");
     EXPECT_EQ(to_minions_error(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", "no")).code(),
-              Errc::AccessDenied);
+              Errc::NotAuthorized);
 }
 
 TEST(DbusError, AnUnknownErrorIsInternalAndAnEmptyTextBecomesItsName) {

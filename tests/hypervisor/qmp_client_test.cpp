@@ -131,3 +131,27 @@ TEST(QmpClient, NoGreetingWithinTheDeadlineIsAnError) {
     EXPECT_NE(message.find("greeting"), std::string::npos) << message;
     ::close(fd);
 }
+
+// A hostile VMM: QMP lines that would exhaust the daemon's stack or memory.
+TEST(QmpClient, AReplyNestedTooDeepIsRefusedWithAShortMessage) {
+    hvtest::TempDir dir;
+    FakeQmp server(dir / "qmp.sock", [](const json& r) {
+        if (r["execute"] == "qmp_capabilities") return QmpAnswer{{FakeQmp::reply(r, json::object())}};
+        return QmpAnswer{{R"({"return":)" + std::string(100000, '[') + std::string(100000, ']') + "}"}};
+    });
+    QmpClient client(dir / "qmp.sock");
+    auto message = message_of([&] { client.execute("query-status"); });
+    EXPECT_NE(message.find("at most 64 levels"), std::string::npos) << message.substr(0, 300);
+    EXPECT_LT(message.size(), 600u);
+}
+
+TEST(QmpClient, AnEndlessLineIsRefusedAtOneMebibyte) {
+    hvtest::TempDir dir;
+    FakeQmp server(dir / "qmp.sock", [](const json& r) {
+        if (r["execute"] == "qmp_capabilities") return QmpAnswer{{FakeQmp::reply(r, json::object())}};
+        return QmpAnswer{{std::string(3 << 20, ' ') + "x"}};
+    });
+    QmpClient client(dir / "qmp.sock");
+    auto message = message_of([&] { client.execute("query-status"); });
+    EXPECT_NE(message.find("sent a line over 1048576 bytes"), std::string::npos) << message.substr(0, 300);
+}

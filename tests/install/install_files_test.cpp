@@ -82,6 +82,7 @@ TEST_F(Install, PutsExactlyTheseFilesInTheirStandardPlaces) {
         "usr/share/polkit-1/rules.d/50-org.minions.rules",
         // CLI documentation and completion
         "usr/share/man/man1/minions.1",
+        "usr/share/man/man8/minions-rest.8",
         "usr/share/bash-completion/completions/minions",
         // default configuration: /etc for the /usr prefix
         "etc/minions/minionsd.conf",

@@ -62,7 +62,7 @@ CommandResult run_checked(const std::vector<std::string>& argv);
 struct ChildOutcome {
     bool ok = false;
     std::string output;         // body's return value when ok
-    std::string error_name;     // e.g. "org.freedesktop.DBus.Error.AccessDenied"
+    std::string error_name;     // e.g. "org.minions.Error.NotAuthorized"
     std::string error_message;  // sdbus::Error's message or another exception's what()
 };
 // Forks; the child drops to `who` (setgroups, setgid, setuid), runs `body`

@@ -140,10 +140,10 @@ TEST_F(PolkitTest, OrdinaryUserNeedsAuthenticationForEveryAction) {
     }
 }
 
-TEST_F(PolkitTest, OrdinaryUserGetsAccessDeniedSayingAuthenticationIsNeeded) {
+TEST_F(PolkitTest, OrdinaryUserIsNotAuthorizedSayingAuthenticationIsNeeded) {
     ChildOutcome outcome = authorize_as(test::nobody(), std::string(actions::kPower), "restart", "web");
     EXPECT_FALSE(outcome.ok);
-    EXPECT_EQ(outcome.error_name, "org.freedesktop.DBus.Error.AccessDenied");
+    EXPECT_EQ(outcome.error_name, "org.minions.Error.NotAuthorized");
     EXPECT_NE(outcome.error_message.find("Not authorized to restart VM 'web' without authentication"),
               std::string::npos)
         << outcome.error_message;
@@ -155,7 +155,7 @@ TEST_F(PolkitTest, InteractiveWithoutAgentIsRefused) {
     ChildOutcome outcome =
         authorize_as(test::nobody(), std::string(actions::kDestroy), "destroy", "web", "vm-1", true);
     EXPECT_FALSE(outcome.ok);
-    EXPECT_EQ(outcome.error_name, "org.freedesktop.DBus.Error.AccessDenied");
+    EXPECT_EQ(outcome.error_name, "org.minions.Error.NotAuthorized");
     EXPECT_NE(outcome.error_message.find("Not authorized to destroy VM 'web'"), std::string::npos)
         << outcome.error_message;
 }
@@ -185,10 +185,10 @@ polkit.addRule(function(action, subject) {
 )");
     EXPECT_TRUE(authorize_as(operator_user, std::string(actions::kPower), "start", "web").ok);
     ChildOutcome other_vm = authorize_as(operator_user, std::string(actions::kPower), "start", "db");
-    EXPECT_EQ(other_vm.error_name, "org.freedesktop.DBus.Error.AccessDenied");
+    EXPECT_EQ(other_vm.error_name, "org.minions.Error.NotAuthorized");
     EXPECT_NE(other_vm.error_message.find("start VM 'db'"), std::string::npos) << other_vm.error_message;
     ChildOutcome other_action = authorize_as(operator_user, std::string(actions::kDestroy), "destroy", "web");
-    EXPECT_EQ(other_action.error_name, "org.freedesktop.DBus.Error.AccessDenied");
+    EXPECT_EQ(other_action.error_name, "org.minions.Error.NotAuthorized");
 }
 
 TEST_F(PolkitTest, PerVmRuleSeesTheIdAndVerbDetails) {
@@ -212,7 +212,7 @@ TEST_F(PolkitTest, StoppedPolkitdMeansDeniedEvenForRoot) {
     bus().stop_polkitd();
     EXPECT_ANSWER(check_as(test::root_identity(), std::string(actions::kPower)), "denied");
     ChildOutcome outcome = authorize_as(test::root_identity(), std::string(actions::kPower), "stop", "web");
-    EXPECT_EQ(outcome.error_name, "org.freedesktop.DBus.Error.AccessDenied");
+    EXPECT_EQ(outcome.error_name, "org.minions.Error.NotAuthorized");
     EXPECT_NE(outcome.error_message.find("could not answer"), std::string::npos) << outcome.error_message;
 
     // Answers come back with polkitd, without restarting the service.

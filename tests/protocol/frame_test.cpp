@@ -186,5 +186,36 @@ TEST(FrameCodec, InvalidUtf8IsReplacedNotThrown) {
     EXPECT_EQ((*r.message)["out"], "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
 }
 
+// A hostile peer's answer nested half a million deep fits in one frame; it
+// must be refused before anything walks it (dump() recursed off the stack).
+TEST(FrameCodec, DeepNestingIsAnErrorAndTheNextFrameDecodes) {
+    const std::size_t depth = 500000;
+    std::string body = R"({"id":1,"ok":true,"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+    ASSERT_LE(body.size(), kMaxFrameBytes);
+    FrameDecoder d;
+    d.feed(header(static_cast<uint32_t>(body.size())) + body);
+    d.feed(encode_frame({{"id", 2}}));
+    auto bad = d.next();
+    ASSERT_TRUE(bad);
+    EXPECT_FALSE(bad->message);
+    EXPECT_EQ(bad->error, "frame nests deeper than 64 levels");
+    auto good = d.next();
+    ASSERT_TRUE(good && good->message);
+    EXPECT_EQ((*good->message)["id"], 2);
+}
+
+TEST(FrameCodec, NestingUpToTheLimitIsAccepted) {
+    std::string body = "{\"x\":" + std::string(63, '[') + std::string(63, ']') + "}";
+    auto r = decode_one(header(static_cast<uint32_t>(body.size())) + body);
+    EXPECT_TRUE(r.message) << r.error;
+}
+
+TEST(JsonNesting, BracketsInsideStringsDoNotCount) {
+    EXPECT_TRUE(json_nesting_within(R"({"a":"[[[[[[","b":"\"{{{{"})", 1));
+    EXPECT_FALSE(json_nesting_within(R"({"a":[{"b":[]}]})", 3));
+    EXPECT_TRUE(json_nesting_within(R"({"a":[{"b":[]}]})", 4));
+    EXPECT_TRUE(json_nesting_within("", 0));
+}
+
 }  // namespace
 }  // namespace minions::protocol

@@ -1,42 +1,25 @@
 // docs/openapi.yaml against the routes the bridge serves: the same set, in
-// both directions, checked on the route table and on a running server.
+// both directions, checked on the route table and on a running server; and
+// the document's info.version is the API version the running bridge answers.
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
 #include "api_endpoint.hpp"
+#include "contract/contract.hpp"
 #include "rest/rest_server_fixture.hpp"
 
 using namespace minions;
 
 namespace {
 
-// "GET /api/vms/{name}" for every operation under `paths:`. The file keeps
-// paths at two spaces of indent and methods at four, block style; that
-// layout is all this reads (no YAML library is among the dependencies).
+// "GET /api/vms/{name}" for every operation under `paths:`, as a YAML
+// parser reads the document (tests/contract's checker).
 std::set<std::string> documented_routes() {
-    std::ifstream in(MINIONS_SOURCE_DIR "/docs/openapi.yaml");
-    EXPECT_TRUE(in) << "docs/openapi.yaml missing";
-    std::set<std::string> routes;
-    std::regex path_line(R"(^  (/[^:]*):\s*$)");
-    std::regex method_line(R"(^    (get|post|put|patch|delete):)");
-    bool in_paths = false;
-    std::string path;
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line[0] != ' ') in_paths = line.rfind("paths:", 0) == 0;
-        if (!in_paths) continue;
-        if (std::regex_match(line, m, path_line)) path = m[1];
-        else if (std::regex_search(line, m, method_line)) {
-            std::string method = m[1];
-            for (auto& c : method) c = static_cast<char>(std::toupper(c));
-            routes.insert(method + " " + path);
-        }
-    }
-    return routes;
+    auto routes = test::contract::documented_routes();
+    return {routes.begin(), routes.end()};
 }
 
 // "/api/vms/:name" → "/api/vms/{name}"
@@ -56,7 +39,7 @@ std::set<std::string> served_routes() {
 TEST(OpenApi, DocumentsExactlyTheServedRoutes) {
     auto documented = documented_routes();
     auto served = served_routes();
-    EXPECT_EQ(documented.size(), 12u);
+    EXPECT_EQ(documented.size(), 13u);
     for (const auto& route : served) EXPECT_TRUE(documented.count(route)) << "undocumented: " << route;
     for (const auto& route : documented) EXPECT_TRUE(served.count(route)) << "documented, not served: " << route;
 }
@@ -70,8 +53,19 @@ TEST(OpenApi, EveryDocumentedRouteIsAnsweredByTheRunningServer) {
         std::string path = std::regex_replace(route.substr(space + 1), std::regex(R"(\{[a-z_]+\})"), "web");
         auto r = test::http({method, server.url(path), std::nullopt, {"Authorization: Bearer t"}});
         // Routed: the request got past the router to its handler (no service
-        // behind it, so 500, or 400 for a missing body), never 404 or 405.
+        // behind it, so 503, or 400 for a missing body), never 404 or 405.
+        // http() also checks each answer against the document.
         EXPECT_NE(r.status, 404) << route << ": " << r.body;
         EXPECT_NE(r.status, 405) << route << ": " << r.body;
     }
+}
+
+TEST(OpenApi, InfoVersionIsTheApiVersionTheBridgeAnswers) {
+    test::BareBus bus;
+    test::RestServer server({"--bus", bus.address()}, {{"MINIONS_API_KEY", "t"}});
+    auto r = test::http({"GET", server.url("/api"), std::nullopt, {"Authorization: Bearer t"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto body = nlohmann::json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.body;
+    EXPECT_EQ(body.value("api_version", ""), test::contract::document_version()) << r.body;
 }

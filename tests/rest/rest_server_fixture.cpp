@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "contract/contract.hpp"
+
 namespace minions::test {
 namespace {
 
@@ -27,6 +29,13 @@ size_t collect_header(char* data, size_t size, size_t count, void* target) {
         (*static_cast<std::map<std::string, std::string>*>(target))[name] = value;
     }
     return size * count;
+}
+
+// "/api/vms?x=1" of "http://127.0.0.1:4242/api/vms?x=1".
+std::string path_of(const std::string& url) {
+    auto scheme = url.find("://");
+    auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    return slash == std::string::npos ? "/" : url.substr(slash);
 }
 
 std::filesystem::path fresh_dir(const char* prefix) {
@@ -96,6 +105,14 @@ HttpResponse http(const HttpRequest& request) {
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     if (rc != CURLE_OK) throw std::runtime_error(std::string("HTTP request failed: ") + curl_easy_strerror(rc));
+    // Every answer of the API, deliberately broken requests' too, is checked
+    // against docs/openapi.yaml: status listed for the route, body its schema.
+    auto path = path_of(request.url);
+    if (path == "/api" || path.rfind("/api/", 0) == 0 || path.rfind("/api?", 0) == 0) {
+        auto type = response.headers.find("content-type");
+        contract::expect_response(request.method, path, response.status,
+                                  type == response.headers.end() ? "" : type->second, response.body);
+    }
     return response;
 }
 

@@ -14,7 +14,7 @@ namespace minions::test {
 namespace {
 using ::testing::HasSubstr;
 
-constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
+constexpr const char* kNotAuthorized = "org.minions.Error.NotAuthorized";
 
 BusCall manager_call(const std::string& method, std::function<void(sdbus::MethodCall&)> args) {
     return BusCall{"org.minions.Manager", "/org/minions", "org.minions.Manager", method, std::move(args), {}};
@@ -40,7 +40,7 @@ TEST_F(Authorization, RootMayCreate) {
 
 TEST_F(Authorization, AnOrdinaryUserIsRefusedAndNothingIsCreated) {
     ChildOutcome o = call_as(nobody(), create_call("sneaky"));
-    EXPECT_EQ(o.error_name, kAccessDenied);
+    EXPECT_EQ(o.error_name, kNotAuthorized);
     EXPECT_THAT(o.error_message, HasSubstr("minions"));  // says how to get access
     EXPECT_EQ(try_get_vm("sneaky").error_name, "org.minions.Error.NotFound");
 }
@@ -66,7 +66,7 @@ TEST_F(Authorization, AnOrdinaryUserGetsTheValidationErrorBeforeBeingAskedForAut
 TEST_F(Authorization, AnOrdinaryUserMayNotStopSomeoneElsesVm) {
     std::string path = create("web");
     ChildOutcome o = call_as(nobody(), vm_call(path, "Stop", [](sdbus::MethodCall& m) { m << true << uint32_t{0} << false; }));
-    EXPECT_EQ(o.error_name, kAccessDenied);
+    EXPECT_EQ(o.error_name, kNotAuthorized);
     EXPECT_EQ(str(get_vm("web").at("Status")), "running");
 }
 
@@ -95,9 +95,9 @@ TEST_F(Authorization, APerVmRuleSeesTheVmNameDetail) {
     ChildOutcome allowed = call_as(operator_user, vm_call(find_vm("web"), "Restart", restart));
     EXPECT_TRUE(allowed.ok) << allowed.error_name << ": " << allowed.error_message;
     ChildOutcome refused = call_as(operator_user, vm_call(find_vm("db"), "Restart", restart));
-    EXPECT_EQ(refused.error_name, kAccessDenied);
+    EXPECT_EQ(refused.error_name, kNotAuthorized);
     ChildOutcome other_action = call_as(operator_user, vm_call(find_vm("web"), "Destroy", restart));
-    EXPECT_EQ(other_action.error_name, kAccessDenied);
+    EXPECT_EQ(other_action.error_name, kNotAuthorized);
 }
 
 TEST_F(Authorization, WhenPolkitCannotAnswerTheAnswerIsNo) {
@@ -105,7 +105,7 @@ TEST_F(Authorization, WhenPolkitCannotAnswerTheAnswerIsNo) {
     bus().stop_polkitd();
     ChildOutcome o = call_as(root_identity(), vm_call(find_vm("web"), "Restart", [](sdbus::MethodCall& m) { m << false; }));
     bus().start_polkitd();
-    EXPECT_EQ(o.error_name, kAccessDenied);
+    EXPECT_EQ(o.error_name, kNotAuthorized);
     EXPECT_EQ(str(get_vm("web").at("Status")), "running");
 }
 
@@ -119,7 +119,7 @@ TEST_F(Authorization, APausedPolkitdIsAnsweredNoWithinTheDeadline) {
     ChildOutcome o = call_as(root_identity(), vm_call(find_vm("web"), "Restart", [](sdbus::MethodCall& m) { m << false; }));
     const auto took = std::chrono::steady_clock::now() - asked;
     ::kill(polkitd, SIGCONT);
-    EXPECT_EQ(o.error_name, kAccessDenied) << o.error_message;
+    EXPECT_EQ(o.error_name, kNotAuthorized) << o.error_message;
     EXPECT_THAT(o.error_message, HasSubstr("did not answer within 20 s"));
     EXPECT_LT(took, std::chrono::seconds(30));
     EXPECT_EQ(str(get_vm("web").at("Status")), "running");
@@ -152,13 +152,13 @@ TEST_P(AuthorizationMatrix, RefusedWithoutGrantAndWithoutPolkitAllowedForMembers
     const std::string status = str(get_vm("mx").at("Status"));
 
     ChildOutcome stranger = call_as(nobody(), call_for(path));
-    EXPECT_EQ(stranger.error_name, kAccessDenied) << stranger.error_message;
+    EXPECT_EQ(stranger.error_name, kNotAuthorized) << stranger.error_message;
     EXPECT_EQ(str(get_vm("mx").at("Status")), status);
 
     bus().stop_polkitd();
     ChildOutcome without_polkit = call_as(root_identity(), call_for(path));
     bus().start_polkitd();
-    EXPECT_EQ(without_polkit.error_name, kAccessDenied) << without_polkit.error_message;
+    EXPECT_EQ(without_polkit.error_name, kNotAuthorized) << without_polkit.error_message;
     EXPECT_EQ(str(get_vm("mx").at("Status")), status);
     EXPECT_EQ(try_get_vm("mx-new").error_name, "org.minions.Error.NotFound");
 

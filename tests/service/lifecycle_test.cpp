@@ -309,12 +309,57 @@ TEST_F(Lifecycle, ExecRunsThroughTheAgentAndReturnsItsExitCodeAndOutput) {
     EXPECT_EQ(err, "oops\n");
 }
 
+TEST_F(Lifecycle, AnExecTimeoutOverADayIsAnInvalidArgument) {
+    create("web");
+    Outcome o = call_vm("web", "Exec", [](sdbus::MethodCall& m) {
+        m << std::string("true") << std::vector<std::string>{} << uint32_t{24 * 3600 + 1} << false;
+    });
+    EXPECT_EQ(o.error_name, "org.minions.Error.InvalidArgument") << o.error_message;
+    EXPECT_THAT(o.error_message, HasSubstr("at most 86400 s"));
+}
+
 TEST_F(Lifecycle, LogsReturnTheSerialConsole) {
     create("web");
+    std::string id = str(get_vm("web").at("Id"));
+    std::ofstream(vms_dir() / id / "serial.log", std::ios::app) << "line the test appended\n";
     std::string log;
     Outcome o = call_vm("web", "Logs", [](sdbus::MethodCall& m) { m << uint32_t{0}; }, [&](sdbus::MethodReply& r) { r >> log; });
     ASSERT_TRUE(o.ok) << o.error_message;
-    EXPECT_FALSE(log.empty());
+    EXPECT_THAT(log, HasSubstr("booting"));  // what the double's guest prints
+    EXPECT_TRUE(log.ends_with("line the test appended\n")) << log;
+    std::string tail;
+    o = call_vm("web", "Logs", [](sdbus::MethodCall& m) { m << uint32_t{9}; }, [&](sdbus::MethodReply& r) { r >> tail; });
+    ASSERT_TRUE(o.ok) << o.error_message;
+    EXPECT_EQ(tail, "appended\n");
+}
+
+// A guest writes any bytes it likes to its console; a D-Bus string must be
+// UTF-8. Invalid bytes become U+FFFD, a character cut by the window is dropped.
+TEST_F(Lifecycle, LogsOfAConsoleWithInvalidUtf8AreValidText) {
+    create("web");
+    std::string id = str(get_vm("web").at("Id"));
+    std::ofstream(vms_dir() / id / "serial.log", std::ios::app | std::ios::binary) << "\xe2\x82\xac bad:\xff\xfe end";
+    auto logs = [&](uint32_t max_bytes) {
+        std::string log;
+        Outcome o = call_vm("web", "Logs", [&](sdbus::MethodCall& m) { m << max_bytes; },
+                            [&](sdbus::MethodReply& r) { r >> log; });
+        EXPECT_TRUE(o.ok) << o.error_name << ": " << o.error_message;
+        return log;
+    };
+    EXPECT_TRUE(logs(0).ends_with("\xe2\x82\xac bad:\xef\xbf\xbd\xef\xbf\xbd end"));
+    // The last 13 bytes start inside the euro sign: its tail is dropped.
+    EXPECT_EQ(logs(13), " bad:\xef\xbf\xbd\xef\xbf\xbd end");
+}
+
+TEST_F(Lifecycle, LogsRefuseAWindowOverTheLimitAndTheDaemonLivesOn) {
+    create("web");
+    Outcome o = call_vm("web", "Logs", [](sdbus::MethodCall& m) { m << uint32_t{34000000}; });
+    EXPECT_EQ(o.error_name, "org.minions.Error.InvalidArgument");
+    EXPECT_THAT(o.error_message, HasSubstr("at most 8388608"));
+    std::string log;
+    o = call_vm("web", "Logs", [](sdbus::MethodCall& m) { m << uint32_t{8 << 20}; }, [&](sdbus::MethodReply& r) { r >> log; });
+    EXPECT_TRUE(o.ok) << o.error_name << ": " << o.error_message;
+    EXPECT_THAT(log, HasSubstr("booting"));
 }
 
 TEST_F(Lifecycle, ASecondOperationOnABusyVmIsRefusedClearly) {

@@ -99,6 +99,7 @@ void ServiceTest::start_service(const Options& options) {
            << "\nnetns = " << netns_ << "\ndns = " << gateway << "\n\n[hypervisor]\nhypervisor = " << options.hypervisor
            << "\naccel = tcg\ncloud_hypervisor_binary = " << binary("tests/ch-double/ch-double").string()
            << "\n\n[vm]\ndefault_memory_mb = " << options.memory_mb
+           << "\nconsole_log_max_mb = " << options.console_log_max_mb
            << "\n\n[timeouts]\nagent_ready_timeout = " << options.agent_ready_timeout_s
            << "\nstop_timeout = 10\nexec_timeout = 20\nauth_timeout = " << options.auth_timeout_s << "\n";
     write_file(config_file(), config.str());

@@ -36,6 +36,7 @@ public:
         unsigned agent_ready_timeout_s = 20;
         unsigned memory_mb = 1024;  // default for new VMs
         unsigned auth_timeout_s = 300;  // how long a password prompt may stay open
+        unsigned console_log_max_mb = 4;
     };
 
     // The default suite runs the Cloud Hypervisor double; a suite with other
