@@ -360,7 +360,11 @@ void Authority::authorize_async(const AuthRequest& request, Done done) {
 void Authority::authorize(const AuthRequest& request) {
     std::promise<std::exception_ptr> answered;
     auto answer = answered.get_future();
-    authorize_async(request, [&answered](std::exception_ptr refused) { answered.set_value(refused); });
+    // Moved, not copied: the polkit thread keeps no reference that it could
+    // drop after this thread has rethrown and freed the exception (the count
+    // is atomic, but inside libstdc++, where ThreadSanitizer cannot see it).
+    authorize_async(request,
+                    [&answered](std::exception_ptr refused) { answered.set_value(std::move(refused)); });
     if (auto refused = answer.get()) std::rethrow_exception(refused);
 }
 

@@ -66,13 +66,13 @@ void forget_worker_client() { t_manager.reset(); }
 
 ApiEndpoint::ApiEndpoint(EndpointSettings settings)
     : settings_(std::move(settings)),
-      listener_(Address(settings_.listen.host, Port(settings_.listen.port))),
-      pool_(std::make_unique<WorkerPool>(settings_.workers, settings_.max_queued)) {}
+      pool_(std::make_unique<WorkerPool>(settings_.workers, settings_.max_queued)),
+      listener_(Address(settings_.listen.host, Port(settings_.listen.port))) {}
 
 ApiEndpoint::~ApiEndpoint() {
     // Let running calls answer through the still-open listener first; the
-    // I/O threads may still hand the pool requests (refused: 503) until
-    // shutdown() has joined them, so the pool is freed only after that.
+    // I/O threads may still hand the closed pool requests (refused: 503)
+    // until the listener's destruction has joined them.
     pool_->close();
     listener_.shutdown();
 }

@@ -52,8 +52,11 @@ private:
     void run(const ApiRoute& route, const ApiCall& call, Exchange& exchange);
 
     EndpointSettings settings_;
-    Pistache::Tcp::Listener listener_;
+    // Before the listener, so it is freed after it: Listener::shutdown() only
+    // tells the I/O threads to stop, they are joined when the listener is
+    // destroyed, and until then they may still hand the pool a request.
     std::unique_ptr<WorkerPool> pool_;
+    Pistache::Tcp::Listener listener_;
 };
 
 }  // namespace minions::rest

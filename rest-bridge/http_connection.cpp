@@ -23,7 +23,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kConnectionData = "minions.connection";
 constexpr auto kSweepInterval = 250ms;
 // After a refusal's answer has left and our side is shut down, how long the
 // client gets to read it and close before the connection is closed for it.
@@ -160,16 +159,17 @@ RequestReader::RequestReader(Dispatch dispatch, ConnectionRules rules)
     setMaxRequestSize(rules_.max_request_bytes);
 }
 
-std::shared_ptr<Connection> RequestReader::connection_of(const std::shared_ptr<Tcp::Peer>& peer) {
+std::shared_ptr<Connection> RequestReader::connection_of(const std::shared_ptr<Tcp::Peer>& peer) const {
     if (!peer) return nullptr;
-    return std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionData));
+    auto found = connections_.find(peer.get());
+    return found == connections_.end() ? nullptr : found->second;
 }
 
 void RequestReader::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
     peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
     auto connection = std::make_shared<Connection>(open_);
     if (open_->load() > rules_.max_connections) connection->set_over_limit();
-    peer->putData(kConnectionData, connection);
+    connections_[peer.get()] = std::move(connection);
 }
 
 void RequestReader::onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) {
@@ -242,8 +242,8 @@ void RequestReader::refuse(const std::shared_ptr<Tcp::Peer>& peer, Http::Version
 
 // --- ConnectionTransport -----------------------------------------------------
 
-ConnectionTransport::ConnectionTransport(const std::shared_ptr<Tcp::Handler>& handler, ConnectionRules rules)
-    : Tcp::Transport(handler), handler_(handler), rules_(rules) {}
+ConnectionTransport::ConnectionTransport(const std::shared_ptr<RequestReader>& reader, ConnectionRules rules)
+    : Tcp::Transport(reader), reader_(reader), rules_(rules) {}
 
 ConnectionTransport::~ConnectionTransport() {
     if (timer_fd_ >= 0) ::close(timer_fd_);
@@ -274,14 +274,14 @@ void ConnectionTransport::onReady(const Aio::FdSet& fds) {
 }
 
 std::shared_ptr<Aio::Handler> ConnectionTransport::clone() const {
-    return std::make_shared<ConnectionTransport>(handler_->clone(), rules_);
+    return std::make_shared<ConnectionTransport>(std::static_pointer_cast<RequestReader>(reader_->clone()), rules_);
 }
 
 void ConnectionTransport::sweep() {
     auto now = Connection::Clock::now();
     std::vector<std::shared_ptr<Tcp::Peer>> drop;
     for (const auto& [fd, peer] : peers) {
-        auto connection = RequestReader::connection_of(peer);
+        auto connection = reader_->connection_of(peer);
         if (!connection) continue;
         switch (connection->verdict(rules_, now)) {
             case Connection::Verdict::Keep: break;
@@ -290,7 +290,10 @@ void ConnectionTransport::sweep() {
             case Connection::Verdict::Drop: drop.push_back(peer); break;
         }
     }
-    for (const auto& peer : drop) removePeer(peer);
+    for (const auto& peer : drop) {
+        reader_->forget(peer);  // removePeer does not tell the handler
+        removePeer(peer);
+    }
 }
 
 }  // namespace minions::rest

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <pistache/http.h>
 #include <pistache/transport.h>
@@ -103,10 +104,13 @@ public:
     RequestReader(Dispatch dispatch, ConnectionRules rules);
 
     void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override;
-    static std::shared_ptr<Connection> connection_of(const std::shared_ptr<Pistache::Tcp::Peer>& peer);
+    // I/O thread only (this reader's transport's).
+    std::shared_ptr<Connection> connection_of(const std::shared_ptr<Pistache::Tcp::Peer>& peer) const;
+    void forget(const std::shared_ptr<Pistache::Tcp::Peer>& peer) { connections_.erase(peer.get()); }
 
 private:
     void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
+    void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override { forget(peer); }
     void onInput(const char* buffer, size_t length, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
     // Answers `error` on the I/O thread and closes the connection once the
     // answer has left (the rest of the request, if any, is never read).
@@ -116,13 +120,18 @@ private:
     Dispatch dispatch_;
     ConnectionRules rules_;
     std::shared_ptr<std::atomic<size_t>> open_;  // shared by every I/O thread's copy
+    // Each open connection's state, here rather than in the Peer's data:
+    // Pistache would then drop the last reference inside libpistache, which
+    // is not built with ThreadSanitizer, and the free would look like a race
+    // with the worker that released its reference just before.
+    std::unordered_map<const Pistache::Tcp::Peer*, std::shared_ptr<Connection>> connections_;
 };
 
 // Pistache's TCP transport plus a sweep, every 250 ms on its own I/O thread,
 // that drops the connections the rules say to drop.
 class ConnectionTransport : public Pistache::Tcp::Transport {
 public:
-    ConnectionTransport(const std::shared_ptr<Pistache::Tcp::Handler>& handler, ConnectionRules rules);
+    ConnectionTransport(const std::shared_ptr<RequestReader>& reader, ConnectionRules rules);
     ~ConnectionTransport() override;
 
     void registerPoller(Pistache::Polling::Epoll& poller) override;
@@ -132,7 +141,7 @@ public:
 private:
     void sweep();
 
-    std::shared_ptr<Pistache::Tcp::Handler> handler_;
+    std::shared_ptr<RequestReader> reader_;
     ConnectionRules rules_;
     int timer_fd_ = -1;
 };

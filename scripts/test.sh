@@ -105,7 +105,11 @@ tsan_check() {
 tsan_logs=$(mktemp -d /tmp/minions-tsan-XXXXXX)
 chmod 1777 "$tsan_logs"
 rm -rf build-tsan/tsan-reports
-tsan_options="suppressions=$PWD/tests/tsan.supp halt_on_error=0 exitcode=0 second_deadlock_stack=1"
+# A copy beside the logs: test children run as users who may not be able to
+# read the checkout (a clone in a 0700 directory).
+cp tests/tsan.supp "$tsan_logs/suppressions"
+chmod 0644 "$tsan_logs/suppressions"
+tsan_options="suppressions=$tsan_logs/suppressions halt_on_error=0 exitcode=0 second_deadlock_stack=1"
 tsan_options+=" log_path=$tsan_logs/tsan log_exe_name=1"
 tsan_status=0
 TSAN_OPTIONS=$tsan_options ctest_all build-tsan -L '^(unit|bus)$' -E '^EveryStep/DaemonKilled' \

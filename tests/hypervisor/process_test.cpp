@@ -1,5 +1,7 @@
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -168,4 +170,66 @@ TEST(FindProgram, SearchesPathForBareNamesOnly) {
     EXPECT_EQ(find_program("/bin/sleep"), "/bin/sleep");
     EXPECT_TRUE(find_program("/no/such/program").empty());
     EXPECT_TRUE(find_program("no-such-program-anywhere").empty());
+}
+
+namespace {
+
+struct StatSample {
+    char state = '?';
+    unsigned long flags = 0;
+};
+
+StatSample sample_stat(pid_t pid) {
+    auto stat = hvtest::read_file("/proc/" + std::to_string(pid) + "/stat");
+    auto close = stat.rfind(')');
+    StatSample out;
+    if (close == std::string::npos) return out;
+    int ppid = 0, pgrp = 0, session = 0, tty = 0, tpgid = 0;
+    std::sscanf(stat.c_str() + close + 1, " %c %d %d %d %d %d %lu", &out.state, &ppid, &pgrp, &session,
+                &tty, &tpgid, &out.flags);
+    return out;
+}
+
+}  // namespace
+
+// A SIGKILLed process with much memory stays in state R for a while as the
+// kernel frees it; restart's settle once found such a VMM "alive" and
+// recorded the VM running.
+TEST(ProcessAlive, IsFalseForAProcessOnItsWayOut) {
+    constexpr size_t kMemory = size_t{2} << 30;
+    constexpr unsigned long kExiting = 0x4;
+    bool saw_exiting = false;
+    for (int attempt = 0; attempt < 5 && !saw_exiting; ++attempt) {
+        int ready[2];
+        ASSERT_EQ(::pipe(ready), 0);
+        pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            void* memory = ::mmap(nullptr, kMemory, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+            ::write(ready[1], memory == MAP_FAILED ? "n" : "y", 1);
+            for (;;) ::pause();
+        }
+        ::close(ready[1]);
+        char answer = 0;
+        ASSERT_EQ(::read(ready[0], &answer, 1), 1);
+        ::close(ready[0]);
+        ASSERT_EQ(answer, 'y');
+        Process process{child, process_start_time(child)};
+        ASSERT_TRUE(process_alive(process));
+        ASSERT_EQ(::kill(child, SIGKILL), 0);
+        for (;;) {
+            auto stat = sample_stat(child);
+            bool alive = process_alive(process);
+            if (stat.state == 'Z' || stat.state == '?') break;
+            // Until the child handles the signal it is still, truly, alive.
+            if ((stat.flags & kExiting) == 0) continue;
+            saw_exiting = true;
+            EXPECT_FALSE(alive) << "state " << stat.state << " flags " << std::hex << stat.flags;
+        }
+        EXPECT_FALSE(process_alive(process));
+        ::waitpid(child, nullptr, 0);
+    }
+    // Without this the loop above may have proved nothing.
+    EXPECT_TRUE(saw_exiting) << "never caught the child between SIGKILL and zombie";
 }
