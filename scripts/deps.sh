@@ -16,8 +16,9 @@ packages=(
   # guest image inputs are downloaded as .debs by guest/build-image.sh
   dpkg-dev xz-utils zstd
   # tests and benchmarks
-  sqlite3 wrk libvirt-dbus util-linux procps psmisc curl
+  sqlite3 wrk libvirt-dbus util-linux procps psmisc curl systemd
   libbenchmark-dev valgrind
+  clang-14 libfuzzer-14-dev
 )
 
 missing=()

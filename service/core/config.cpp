@@ -110,6 +110,16 @@ const std::map<std::string, std::map<std::string, Setter>, std::less<>>& schema(
              {"qemu_binary", [](Config& c, std::string_view v) { c.qemu_binary = parse_program(v); }},
              {"cloud_hypervisor_binary",
               [](Config& c, std::string_view v) { c.cloud_hypervisor_binary = parse_program(v); }},
+             {"vmm_user", [](Config& c, std::string_view v) { c.vmm_user = parse_ifname(v, true, 32); }},
+             {"vmm_uid_base",
+              [](Config& c, std::string_view v) {
+                  // Every CID (3-65535) must map below 2^31: larger uids are
+                  // negative to some tools (systemd calls them "HIC SVNT LEONES").
+                  c.vmm_uid_base = parse_count(v, 0x7fffffffu - 65535u);
+                  if (c.vmm_uid_base < 65536)
+                      throw BadValue{"expected at least 65536 (above regular and system users), got '" +
+                                     std::string(v) + "'"};
+              }},
          }},
         {"vm",
          {

@@ -29,6 +29,12 @@ struct Config {
     std::string accel = "auto";       // auto | kvm | tcg (QEMU only)
     std::filesystem::path qemu_binary = "qemu-system-x86_64";
     std::filesystem::path cloud_hypervisor_binary = "cloud-hypervisor";
+    // Each VMM runs as its own unprivileged user: uid vmm_uid_base + the VM's
+    // vsock CID (unique among VMs), the group of vmm_user, plus kvm. Empty
+    // vmm_user: VMMs keep minionsd's privileges. The default base leaves
+    // every uid in 1879113731-1879179263, a block systemd leaves unused.
+    std::string vmm_user = "minions-vm";
+    unsigned vmm_uid_base = 1879113728;
 
     // [vm]
     unsigned default_cpus = 2;

@@ -1,6 +1,8 @@
 // minionsd: owns org.minions.Manager on the system bus (or the bus named by
 // DBUS_SYSTEM_BUS_ADDRESS) and every VM's lifecycle. Runs under systemd
 // (Type=dbus, sd_notify readiness) and without it alike.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +22,7 @@
 #include "hypervisor/hypervisor.hpp"
 #include "lifecycle/log.hpp"
 #include "lifecycle/manager.hpp"
+#include "lifecycle/vmm_user.hpp"
 #include "minions/version.hpp"
 #include "net/net.hpp"
 #include "polkit/authority.hpp"
@@ -51,9 +54,13 @@ sigset_t block_termination_signals() {
 constexpr auto kShutdownBound = std::chrono::seconds(60);
 
 int run(const Config& config) {
+    // What minionsd.service sets, also when started otherwise: the database,
+    // VM directories and logs are nobody else's to read.
+    ::umask(0077);
     sigset_t signals = block_termination_signals();
     if (!config.netns.empty()) net::enter_netns(config.netns);
     for (const fs::path& dir : {config.state_dir, config.vms_dir, config.run_dir}) fs::create_directories(dir);
+    lifecycle::let_vmms_through(config);
     net::ensure_bridge(config.bridge, config.subnet);
 
     Store store(config.state_db());

@@ -29,13 +29,14 @@ std::vector<std::string> CloudHypervisorDriver::argv(const LaunchSpec& spec) con
     std::vector<std::string> a{resolved.empty() ? binary_.string() : resolved.string()};
     auto add = [&a](std::initializer_list<std::string> items) { a.insert(a.end(), items); };
     add({"--api-socket", "path=" + option_path(spec.socket_dir / kApiSocket, "API socket")});
-    add({"--kernel", option_path(spec.kernel, "kernel")});
-    if (!spec.initramfs.empty()) add({"--initramfs", option_path(spec.initramfs, "initramfs")});
+    // The kernel, initramfs and TAP are open descriptors (HandedFiles).
+    add({"--kernel", HandedFiles::kKernel});
+    if (!spec.initramfs.empty()) add({"--initramfs", HandedFiles::kInitramfs});
     add({"--cmdline", spec.cmdline});
     add({"--disk", "path=" + option_path(spec.rootfs, "rootfs")});
     add({"--cpus", "boot=" + std::to_string(spec.cpus)});
     add({"--memory", "size=" + std::to_string(spec.memory_mb) + "M"});
-    if (!spec.tap.empty()) add({"--net", "tap=" + spec.tap + ",mac=" + spec.mac});
+    if (!spec.tap.empty()) add({"--net", "fd=" + std::to_string(HandedFiles::kTapFd) + ",mac=" + spec.mac});
     add({"--vsock", "cid=" + std::to_string(spec.cid) +
                         ",socket=" + option_path(spec.socket_dir / kVsockSocket, "vsock socket")});
     add({"--serial", "file=" + option_path(spec.serial_log, "serial log")});
@@ -49,15 +50,16 @@ Process CloudHypervisorDriver::launch(const LaunchSpec& spec,
         throw Error{Errc::HypervisorFailed, "Cloud Hypervisor binary '" + binary_.string() +
                                                 "' not found; install it or set cloud_hypervisor_binary"};
     auto command = argv(spec);
-    prepare_socket_dir(spec, {kApiSocket, kVsockSocket});
+    prepare_vm_files(spec, {kApiSocket, kVsockSocket});
+    auto files = open_handed_files(spec);
     auto log = vmm_log_path(spec);
-    auto process = spawn_vmm(command, log, on_spawned);
+    auto process = spawn_vmm(command, spec, files, on_spawned);
     ChClient api(spec.socket_dir / kApiSocket, std::chrono::seconds(2));
     bool boot_requested = false;
     wait_ready(process, log, launch_timeout, "cloud-hypervisor", [&] {
         try {
             api.ping();
-            auto state = api.info().value("state", "");
+            auto state = ch::vm_state(api.info());
             if (state == "Running") return true;
             // --kernel on the command line boots the VM by itself; a VMM
             // that only created it gets one explicit boot.

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <sys/types.h>
@@ -21,6 +23,13 @@ struct Config;
 }
 
 namespace minions::hv {
+
+// Whom a VMM runs as: its own uid, a group, supplementary groups (kvm).
+struct Credentials {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;
+};
 
 struct LaunchSpec {
     std::string vm_id;
@@ -36,6 +45,9 @@ struct LaunchSpec {
     uint32_t cid = 0;
     std::filesystem::path socket_dir;  // per-VM directory for API and agent sockets
     std::filesystem::path serial_log;
+    // Set: the VMM runs as this user, which then owns the VM's directory,
+    // disk, console log and sockets. Unset: it keeps minionsd's privileges.
+    std::optional<Credentials> as;
 };
 
 // A VMM process, identified so that a recycled PID is never mistaken for it.

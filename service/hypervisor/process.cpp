@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,14 +82,38 @@ void write_record(int fd, char tag, int32_t value) {
 // an EOF the other one holds, and keep that launch's status write end open
 // so its parent never sees EOF either. Closing at once leaves a window of a
 // few instructions between fork and close_range, in which nothing blocks.
+//
+// Every descriptor here is numbered above the handed ones' targets (3 and
+// up, see raise_fd), so putting those in place clobbers none of them.
 struct ChildFds {
     int null_fd, log_fd, status_fd, go_fd;
+    int exe_fd;                                  // the program
+    bool exe_is_script;                          // "#!": its interpreter reads /dev/fd/N
+    std::array<int, kMaxHandedFds> handed;       // become 3, 4, ... (-1: none)
+    std::size_t handed_count;
+    const Credentials* as;                       // nullptr: keep ours
 };
+
+constexpr int kFirstPrivateFd = 3 + static_cast<int>(kMaxHandedFds);
+
+// A CLOEXEC copy of `fd` numbered kFirstPrivateFd or higher; closes `fd`.
+int raise_fd(int fd) {
+    if (fd < 0 || fd >= kFirstPrivateFd) return fd;
+    int raised = ::fcntl(fd, F_DUPFD_CLOEXEC, kFirstPrivateFd);
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return raised;
+}
 
 // close_range over the gaps of the sorted keep-list, descriptors 0-2 kept:
 // plain syscalls, no allocation, so safe between fork and exec.
 void close_all_but(const ChildFds& fds) {
-    std::array<int, 4> keep{fds.null_fd, fds.log_fd, fds.status_fd, fds.go_fd};
+    std::array<int, 5 + kMaxHandedFds> keep{};
+    keep.fill(-1);
+    std::size_t n = 0;
+    for (int fd : {fds.null_fd, fds.log_fd, fds.status_fd, fds.go_fd, fds.exe_fd}) keep[n++] = fd;
+    for (std::size_t i = 0; i < fds.handed_count; ++i) keep[n++] = fds.handed[i];
     for (std::size_t i = 1; i < keep.size(); ++i)
         for (std::size_t j = i; j > 0 && keep[j - 1] > keep[j]; --j) std::swap(keep[j - 1], keep[j]);
     unsigned next = 3;
@@ -117,14 +143,31 @@ void close_all_but(const ChildFds& fds) {
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
-    if (dup2(fds.null_fd, STDIN_FILENO) < 0 || dup2(fds.log_fd, STDOUT_FILENO) < 0 ||
-        dup2(fds.log_fd, STDERR_FILENO) < 0) {
+    auto fail_child = [&fds] {
         write_record(fds.status_fd, 'E', errno);
         _exit(127);
+    };
+    if (dup2(fds.null_fd, STDIN_FILENO) < 0 || dup2(fds.log_fd, STDOUT_FILENO) < 0 ||
+        dup2(fds.log_fd, STDERR_FILENO) < 0)
+        fail_child();
+    // dup2 clears O_CLOEXEC: these, and only these, survive the exec.
+    for (std::size_t i = 0; i < fds.handed_count; ++i)
+        if (fds.handed[i] >= 0 && dup2(fds.handed[i], 3 + static_cast<int>(i)) < 0) fail_child();
+    if (fds.as) {
+        // Groups first: after setresuid we could no longer change them. A
+        // uid other than 0 on all three slots leaves no capability at all.
+        if (::setgroups(fds.as->groups.size(), fds.as->groups.data()) < 0 ||
+            ::setresgid(fds.as->gid, fds.as->gid, fds.as->gid) < 0 ||
+            ::setresuid(fds.as->uid, fds.as->uid, fds.as->uid) < 0)
+            fail_child();
     }
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_child();
     // The kept descriptors are all O_CLOEXEC: the status pipe stays usable
     // to report an exec error, and closes (EOF for the daemon) on success.
-    execv(argv[0], argv);
+    // By descriptor, not path: the VMM's user may not reach the program's
+    // directory (a build tree in a private home).
+    if (fds.exe_is_script && ::fcntl(fds.exe_fd, F_SETFD, 0) < 0) fail_child();
+    syscall(SYS_execveat, fds.exe_fd, "", argv, environ, AT_EMPTY_PATH);
     write_record(fds.status_fd, 'E', errno);
     _exit(127);
 }
@@ -151,32 +194,61 @@ bool process_alive(const Process& process) {
     return stat.state != 'Z' && stat.state != 'X' && stat.state != 'x' && (stat.flags & kExiting) == 0;
 }
 
-Process spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+Process spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                       const SpawnOptions& options) {
     if (argv.empty()) fail("cannot start a VMM without a program");
+    if (options.fds.size() > kMaxHandedFds) fail("cannot hand a VMM more than 8 descriptors");
+    if (options.as && (options.as->uid == 0 || options.as->gid == 0))
+        fail("a VMM's own user must not be root");
     // Everything the child needs is prepared before fork: after it only
     // async-signal-safe calls are allowed (the daemon is multi-threaded).
     std::vector<char*> cargv;
     for (const auto& arg : argv) cargv.push_back(const_cast<char*>(arg.c_str()));
     cargv.push_back(nullptr);
 
-    int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd < 0) fail(std::string("cannot open /dev/null: ") + std::strerror(errno));
-    int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (log_fd < 0) {
+    // Every descriptor the children keep, each numbered above the handed
+    // ones' targets; closed on every way out of here.
+    std::vector<int> opened;
+    auto close_opened = [&opened] {
+        for (int fd : opened)
+            if (fd >= 0) ::close(fd);
+    };
+    auto keep = [&](int fd, const std::string& what) {
         int err = errno;
-        ::close(null_fd);
-        fail("cannot open VMM log " + log.string() + ": " + std::strerror(err));
-    }
+        fd = raise_fd(fd);
+        if (fd < 0) {
+            if (errno == 0) errno = err;
+            err = errno;
+            close_opened();
+            fail(what + ": " + std::strerror(err));
+        }
+        opened.push_back(fd);
+        return fd;
+    };
+    int exe_fd = keep(::open(argv[0].c_str(), O_RDONLY | O_CLOEXEC), "cannot run " + argv[0]);
+    char magic[2] = {};
+    const bool exe_is_script = ::pread(exe_fd, magic, sizeof magic, 0) == 2 && magic[0] == '#' && magic[1] == '!';
+    int null_fd = keep(::open("/dev/null", O_RDONLY | O_CLOEXEC), "cannot open /dev/null");
+    int log_fd = keep(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640),
+                      "cannot open VMM log " + log.string());
+    std::array<int, kMaxHandedFds> handed{};
+    handed.fill(-1);
+    for (std::size_t i = 0; i < options.fds.size(); ++i)
+        if (options.fds[i] >= 0)
+            handed[i] = keep(::fcntl(options.fds[i], F_DUPFD_CLOEXEC, kFirstPrivateFd),
+                             "cannot hand descriptor " + std::to_string(options.fds[i]) + " to the VMM");
     // status: records from the children to us; go: closed by us to let the VMM exec.
     std::array<int, 2> status_pipe{-1, -1}, go_pipe{-1, -1};
-    if (::pipe2(status_pipe.data(), O_CLOEXEC) < 0 || ::pipe2(go_pipe.data(), O_CLOEXEC) < 0) {
-        int err = errno;
-        for (int fd : {null_fd, log_fd, status_pipe[0], status_pipe[1], go_pipe[0], go_pipe[1]})
-            if (fd >= 0) ::close(fd);
-        fail(std::string("cannot create a pipe: ") + std::strerror(err));
+    for (auto* pipe : {&status_pipe, &go_pipe}) {
+        std::array<int, 2> ends{-1, -1};
+        if (::pipe2(ends.data(), O_CLOEXEC) < 0) keep(-1, "cannot create a pipe");
+        (*pipe)[0] = keep(ends[0], "cannot create a pipe");
+        (*pipe)[1] = keep(ends[1], "cannot create a pipe");
     }
 
-    const ChildFds child_fds{null_fd, log_fd, status_pipe[1], go_pipe[0]};
+    const ChildFds child_fds{null_fd, log_fd,  status_pipe[1],     go_pipe[0],
+                             exe_fd,  exe_is_script, handed, options.fds.size(),
+                             options.as ? &*options.as : nullptr};
     pid_t middle = ::fork();
     if (middle == 0) {
         close_all_but(child_fds);  // first: see ChildFds
@@ -187,10 +259,13 @@ Process spawn_detached(const std::vector<std::string>& argv, const std::filesyst
         _exit(0);  // the VMM is orphaned now and re-parented to init
     }
     int fork_errno = errno;
-    for (int fd : {status_pipe[1], go_pipe[0], null_fd, log_fd}) ::close(fd);
+    for (int& fd : opened)
+        if (fd != status_pipe[0] && fd != go_pipe[1]) {
+            ::close(fd);
+            fd = -1;
+        }
     if (middle < 0) {
-        ::close(status_pipe[0]);
-        ::close(go_pipe[1]);
+        close_opened();
         fail(std::string("cannot fork: ") + std::strerror(fork_errno));
     }
     int status = 0;

@@ -4,6 +4,7 @@
 // never has to reap it and a daemon restart leaves it running.
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,10 +12,24 @@
 
 namespace minions::hv {
 
+// How a VMM is started beyond its command line.
+struct SpawnOptions {
+    // Set: the VMM drops to these before exec (no capabilities left, no new
+    // privileges). Unset: it keeps the caller's.
+    std::optional<Credentials> as;
+    // Open descriptors the VMM gets as 3, 4, 5, ... in this order (the
+    // caller keeps its own); -1 leaves that number closed.
+    std::vector<int> fds;
+};
+inline constexpr std::size_t kMaxHandedFds = 8;
+
 // Runs argv[0] (a path, no PATH search, no shell) with stdin on /dev/null and
-// stdout+stderr appended to `log`. Returns the VMM's pid and start time.
-// Throws Error{HypervisorFailed} if the program cannot be executed.
-Process spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log);
+// stdout+stderr appended to `log`. The program is opened before the drop to
+// `options.as`, so that user needs no access to the directories leading to
+// it. Returns the VMM's pid and start time. Throws Error{HypervisorFailed}
+// if the program cannot be executed.
+Process spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                       const SpawnOptions& options = {});
 
 // Waits until the process is gone (or a zombie); false if still alive at the deadline.
 bool wait_gone(const Process& process, std::chrono::milliseconds timeout);

@@ -61,12 +61,13 @@ std::vector<std::string> QemuDriver::argv(const LaunchSpec& spec) const {
     add({"-m", std::to_string(spec.memory_mb) + "M"});
     add({"-smp", std::to_string(spec.cpus)});
     add({"-nodefaults", "-no-user-config", "-display", "none"});
-    add({"-kernel", spec.kernel.string()});
-    if (!spec.initramfs.empty()) add({"-initrd", spec.initramfs.string()});
+    // The kernel, initramfs and TAP are open descriptors (HandedFiles).
+    add({"-kernel", HandedFiles::kKernel});
+    if (!spec.initramfs.empty()) add({"-initrd", HandedFiles::kInitramfs});
     add({"-append", spec.cmdline});
     add({"-drive", "file=" + qemu_escape(spec.rootfs.string()) + ",format=raw,if=virtio"});
     if (!spec.tap.empty()) {
-        add({"-netdev", "tap,id=n0,ifname=" + spec.tap + ",script=no,downscript=no"});
+        add({"-netdev", "tap,id=n0,fd=" + std::to_string(HandedFiles::kTapFd)});
         add({"-device", "virtio-net-pci,netdev=n0,mac=" + spec.mac});
     }
     add({"-device", "virtio-serial-pci"});
@@ -79,6 +80,9 @@ std::vector<std::string> QemuDriver::argv(const LaunchSpec& spec) const {
     add({"-chardev", "socket,id=qmp,path=" + qemu_escape((spec.socket_dir / kQmpSocket).string()) +
                          ",server=on,wait=off"});
     add({"-mon", "chardev=qmp,mode=control"});
+    // QEMU's seccomp filter: no obsolete calls, no new privileges, no
+    // processes, no changes to its own scheduling or memory policy.
+    add({"-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"});
     return a;
 }
 
@@ -86,9 +90,10 @@ Process QemuDriver::launch(const LaunchSpec& spec, const std::function<void(cons
     if (find_program(binary_).empty())
         throw Error{Errc::HypervisorFailed, "QEMU binary '" + binary_.string() +
                                                 "' not found; install qemu-system-x86 or set qemu_binary"};
-    prepare_socket_dir(spec, {kQmpSocket, kAgentSocket});
+    prepare_vm_files(spec, {kQmpSocket, kAgentSocket});
+    auto files = open_handed_files(spec);
     auto log = vmm_log_path(spec);
-    auto process = spawn_vmm(argv(spec), log, on_spawned);
+    auto process = spawn_vmm(argv(spec), spec, files, on_spawned);
     wait_ready(process, log, launch_timeout, "QEMU", [&] {
         try {
             QmpClient client(spec.socket_dir / kQmpSocket, call_timeout);

@@ -15,6 +15,7 @@
 #include "storage/disk_flush.hpp"
 #include "storage/rootfs_copy.hpp"
 #include "vm_paths.hpp"
+#include "vmm_user.hpp"
 
 namespace minions::lifecycle {
 namespace fs = std::filesystem;
@@ -188,6 +189,7 @@ void Manager::boot(Vm& vm, const std::string& ssh_key, Rollback& rollback, const
     fault_point(op + ":after-tap");
 
     hv::LaunchSpec spec = launch_spec(config_, vm);
+    spec.as = vmm_credentials(config_, vm.cid);
     fs::create_directories(spec.socket_dir);
     rollback.add("remove " + spec.socket_dir.string(), [dir = spec.socket_dir] { remove_tree(dir); });
     hypervisor_.launch(spec, [&](const hv::Process& process) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/subnet.hpp"
+#include "core/unique_fd.hpp"
 
 namespace minions::net {
 
@@ -19,6 +20,9 @@ void ensure_bridge(const std::string& bridge, const Subnet& subnet);
 
 // A persistent TAP device attached to `bridge` and up. Replaces a stale one of the same name.
 void create_tap(const std::string& name, const std::string& bridge);
+// A queue of the existing TAP `name`, for a VMM that may not open
+// /dev/net/tun itself (it runs unprivileged and gets this descriptor).
+UniqueFd open_tap(const std::string& name);
 void delete_link(const std::string& name);  // no error if it is already gone
 void rename_link(const std::string& from, const std::string& to);
 bool link_exists(const std::string& name);

@@ -19,22 +19,23 @@ using namespace detail;
 
 namespace {
 
-// Creates the device with the flags the hypervisors open it with (virtio-net
-// headers, no packet info) and makes it outlive this file descriptor.
-void make_persistent_tap(const std::string& name, const std::string& doing) {
-    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-    if (fd < 0) throw_errno(doing + ": opening /dev/net/tun", errno);
+// A descriptor on /dev/net/tun bound to the TAP `name` with the flags the
+// hypervisors use (virtio-net headers, no packet info); creates the device
+// if it does not exist yet.
+UniqueFd bind_tap(const std::string& name, const std::string& doing) {
+    UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    if (fd.get() < 0) throw_errno(doing + ": opening /dev/net/tun", errno);
     ifreq ifr{};
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-    int err = 0;
-    if (::ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        err = errno;
-    } else if (::ioctl(fd, TUNSETPERSIST, 1) < 0) {
-        err = errno;
-    }
-    ::close(fd);
-    if (err != 0) throw_errno(doing, err);
+    if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) throw_errno(doing, errno);
+    return fd;
+}
+
+// Makes the device outlive this file descriptor.
+void make_persistent_tap(const std::string& name, const std::string& doing) {
+    auto fd = bind_tap(name, doing);
+    if (::ioctl(fd.get(), TUNSETPERSIST, 1) < 0) throw_errno(doing, errno);
 }
 
 }  // namespace
@@ -65,6 +66,12 @@ void create_tap(const std::string& name, const std::string& bridge) {
         }
         throw;
     }
+}
+
+UniqueFd open_tap(const std::string& name) {
+    const std::string doing = "opening TAP device " + name;
+    if (!link_exists(name)) throw Error(Errc::Internal, doing + ": it does not exist");
+    return bind_tap(name, doing);
 }
 
 }  // namespace minions::net

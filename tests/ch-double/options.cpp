@@ -1,5 +1,11 @@
 #include "options.hpp"
 
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+
+#include <cstring>
+
 #include <map>
 #include <set>
 
@@ -48,6 +54,13 @@ uint64_t parse_size(const std::string& flag, const std::string& text) {
     }
 }
 
+// The device a TAP queue descriptor is bound to; "" if it is none.
+std::string tap_name_of_fd(int fd) {
+    ifreq ifr{};
+    if (::ioctl(fd, TUNGETIFF, &ifr) < 0 || (ifr.ifr_flags & IFF_TAP) == 0) return "";
+    return std::string(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));
+}
+
 uint32_t parse_u32(const std::string& flag, const std::string& text) {
     try {
         std::size_t used = 0;
@@ -81,10 +94,19 @@ void apply(Options& o, const std::string& flag, const std::string& value) {
         auto p = split_params(flag, value, {"size", "shared", "hugepages"});
         if (p.count("size")) o.memory_bytes = parse_size(flag, p["size"]);
     } else if (flag == "--net") {
-        auto p = split_params(flag, value, {"tap", "mac", "ip", "mask", "num_queues", "queue_size", "id"});
+        auto p = split_params(flag, value, {"tap", "fd", "mac", "ip", "mask", "num_queues", "queue_size", "id"});
+        if (p.count("tap") && p.count("fd")) usage("'--net' takes tap=<name> or fd=<fd>, not both");
         if (o.nets.empty()) {
             o.net_tap = p["tap"];
             o.net_mac = p["mac"];
+            // A TAP handed open, as Cloud Hypervisor takes it: it must be a
+            // TAP queue (/dev/net/tun bound to a device).
+            if (p.count("fd")) {
+                int fd = static_cast<int>(parse_u32(flag, p["fd"]));
+                o.net_tap = tap_name_of_fd(fd);
+                if (o.net_tap.empty()) usage("'--net' fd=" + p["fd"] + " is not an open TAP device");
+                o.net_fd = fd;
+            }
         }
         o.nets.push_back(value);
     } else if (flag == "--vsock") {

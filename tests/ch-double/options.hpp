@@ -20,6 +20,7 @@ struct Options {
     uint64_t memory_bytes = 512ull << 20;
     std::vector<std::string> nets;  // "tap=...,mac=..." kept as given
     std::string net_tap, net_mac;   // of the first --net
+    std::optional<int> net_fd;      // its fd=, when the TAP was handed open
     std::optional<uint32_t> vsock_cid;
     std::filesystem::path vsock_socket;
     std::string serial_mode = "null";

@@ -33,7 +33,12 @@ nlohmann::json Vm::config() const {
     nlohmann::json disks = nlohmann::json::array();
     for (const auto& d : options_.disks) disks.push_back({{"path", d.string()}});
     nlohmann::json nets = nlohmann::json::array();
-    if (!options_.nets.empty()) nets.push_back({{"tap", options_.net_tap}, {"mac", options_.net_mac}});
+    if (!options_.nets.empty()) {
+        nlohmann::json net{{"tap", options_.net_tap}, {"mac", options_.net_mac}};
+        // Cloud Hypervisor never shows descriptor numbers, only how many.
+        if (options_.net_fd) net["fds"] = {-1};
+        nets.push_back(net);
+    }
     nlohmann::json cfg{
         {"cpus", {{"boot_vcpus", options_.boot_vcpus}, {"max_vcpus", options_.boot_vcpus}}},
         {"memory", {{"size", options_.memory_bytes}}},

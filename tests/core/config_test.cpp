@@ -39,6 +39,8 @@ TEST(Config, EmptyTextGivesTheDocumentedDefaults) {
     EXPECT_EQ(c.accel, "auto");
     EXPECT_EQ(c.qemu_binary, "qemu-system-x86_64");
     EXPECT_EQ(c.cloud_hypervisor_binary, "cloud-hypervisor");
+    EXPECT_EQ(c.vmm_user, "minions-vm");
+    EXPECT_EQ(c.vmm_uid_base, 1879113728u);
     EXPECT_EQ(c.default_cpus, 2u);
     EXPECT_EQ(c.default_memory_mb, 1024u);
     EXPECT_EQ(c.max_cpus, 8u);
@@ -69,6 +71,8 @@ hypervisor = qemu
 accel = tcg
 qemu_binary = /opt/qemu/bin/qemu-system-x86_64
 cloud_hypervisor_binary = /opt/ch/cloud-hypervisor
+vmm_user = vmms
+vmm_uid_base = 3000000
 
 [vm]
 default_cpus = 1
@@ -95,6 +99,8 @@ auth_timeout = 9
     EXPECT_EQ(c.accel, "tcg");
     EXPECT_EQ(c.qemu_binary, "/opt/qemu/bin/qemu-system-x86_64");
     EXPECT_EQ(c.cloud_hypervisor_binary, "/opt/ch/cloud-hypervisor");
+    EXPECT_EQ(c.vmm_user, "vmms");
+    EXPECT_EQ(c.vmm_uid_base, 3000000u);
     EXPECT_EQ(c.default_cpus, 1u);
     EXPECT_EQ(c.default_memory_mb, 256u);
     EXPECT_EQ(c.max_cpus, 4u);
@@ -175,6 +181,17 @@ TEST(Config, NetnsWithSlashIsRejected) {
 TEST(Config, UnknownHypervisorListsTheChoices) {
     EXPECT_EQ(rejection("[hypervisor]\nhypervisor = firecracker\n"),
               "test.conf:2: bad value for 'hypervisor': expected one of auto, qemu, cloud-hypervisor, got 'firecracker'");
+}
+
+TEST(Config, EmptyVmmUserKeepsVmmsPrivileged) { EXPECT_EQ(Config::parse("[hypervisor]\nvmm_user =\n").vmm_user, ""); }
+
+// Every VMM uid (base + CID 3..65535) stays below 2^31 and above the
+// regular and system users.
+TEST(Config, VmmUidBaseOutsideItsRangeIsRejected) {
+    EXPECT_NE(rejection("[hypervisor]\nvmm_uid_base = 1000\n").find("at least 65536"), std::string::npos);
+    EXPECT_NE(rejection("[hypervisor]\nvmm_uid_base = 2147418113\n").find("test.conf:2:"), std::string::npos);
+    EXPECT_EQ(Config::parse("[hypervisor]\nvmm_uid_base = 2147418112\n").vmm_uid_base, 2147418112u);
+    EXPECT_NE(rejection("[hypervisor]\nvmm_user = a/b\n"), "");
 }
 
 TEST(Config, UnknownAccelIsRejected) { EXPECT_NE(rejection("[hypervisor]\naccel = hvf\n"), ""); }

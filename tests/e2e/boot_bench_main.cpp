@@ -30,6 +30,7 @@
 #include "core/error.hpp"
 #include "core/subnet.hpp"
 #include "guest_files.hpp"
+#include "hypervisor/launch.hpp"
 #include "hypervisor/process.hpp"
 #include "hypervisor/qemu_driver.hpp"
 #include "net/net.hpp"
@@ -71,7 +72,8 @@ public:
         auto argv = driver_.argv(spec);
         fs::create_directories(spec.socket_dir);
         auto start = Clock::now();
-        hv::Process qemu = hv::spawn_detached(argv, dir_ / "raw-qemu.log");
+        auto files = hv::open_handed_files(spec);
+        hv::Process qemu = hv::spawn_detached(argv, dir_ / "raw-qemu.log", {std::nullopt, files.fds()});
         while (read_file(spec.serial_log).find(kInitDone) == std::string::npos) {
             if (Clock::now() - start > kBootTimeout || !hv::process_alive(qemu)) {
                 end(qemu);

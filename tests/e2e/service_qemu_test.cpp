@@ -127,6 +127,20 @@ TEST_F(ServiceQemu, CreateBootsARealGuestAndRestartRebootsItInTheSameQemu) {
     EXPECT_THAT(str(vm.at("Ip")), ::testing::StartsWith("10.77.1."));
     EXPECT_TRUE(process_exists(i64(vm.at("Pid"))));
     EXPECT_TRUE(link_exists("tap-web"));
+    // QEMU runs as the VM's own user (vmm_uid_base + CID, the fixture's
+    // vmm_user nobody's group), with no capability, inside its own seccomp
+    // filter (-sandbox: Seccomp 2 = filter mode), and still got its TAP.
+    {
+        std::ifstream in("/proc/" + std::to_string(i64(vm.at("Pid"))) + "/status");
+        std::string status((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string uid = std::to_string(1879113728u + u32(vm.at("Cid")));
+        EXPECT_THAT(status, HasSubstr("\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid + "\n"));
+        EXPECT_THAT(status, HasSubstr("\nGid:\t65534\t65534\t65534\t65534\n"));
+        EXPECT_THAT(status, HasSubstr("\nCapEff:\t0000000000000000\n"));
+        EXPECT_THAT(status, HasSubstr("\nCapPrm:\t0000000000000000\n"));
+        EXPECT_THAT(status, HasSubstr("\nNoNewPrivs:\t1\n"));
+        EXPECT_THAT(status, HasSubstr("\nSeccomp:\t2\n"));
+    }
     // The agent answered, configured the address and wrote the caller's key.
     expect_reachable("web");
     EXPECT_EQ(exec("web", "cat", {"/root/.ssh/authorized_keys"}).out, std::string(kKey) + "\n");

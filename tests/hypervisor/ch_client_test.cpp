@@ -1,3 +1,5 @@
+#include <fcntl.h>
+
 #include "ch_double_fixture.hpp"
 
 using namespace minions;
@@ -14,7 +16,7 @@ TEST_F(ChClientTest, PingAnswersWithTheVmmVersion) {
 }
 
 TEST_F(ChClientTest, InfoShowsARunningVmAndEchoesItsConfig) {
-    start_double();
+    start_double({"--net", "tap=tap-web,mac=52:54:00:00:00:03"});
     auto info = api().info();
     EXPECT_EQ(info["state"], "Running");
     EXPECT_EQ(info["config"]["cpus"]["boot_vcpus"], 2);
@@ -191,4 +193,18 @@ TEST_F(ChClientTest, TheDoubleRefusesUnknownFlagsLikeCloudHypervisor) {
                              dir / "vmm.log");
     EXPECT_TRUE(wait_gone(process, std::chrono::seconds(5)));
     EXPECT_NE(hvtest::read_file(dir / "vmm.log").find("unexpected argument '--gpu'"), std::string::npos);
+}
+
+// minionsd hands the TAP open (fd=); anything else in its place is refused
+// as Cloud Hypervisor refuses it, before the API comes up.
+TEST_F(ChClientTest, TheDoubleRefusesANetDescriptorThatIsNoTap) {
+    std::filesystem::create_directories(spec.socket_dir);
+    minions::UniqueFd not_a_tap(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    ASSERT_GE(not_a_tap.get(), 0);
+    process = spawn_detached({CH_DOUBLE_PATH, "--api-socket", (spec.socket_dir / "api.sock").string(), "--net",
+                              "fd=3,mac=52:54:00:00:00:03"},
+                             dir / "vmm.log", {std::nullopt, {not_a_tap.get()}});
+    EXPECT_TRUE(wait_gone(process, std::chrono::seconds(5)));
+    EXPECT_NE(hvtest::read_file(dir / "vmm.log").find("fd=3 is not an open TAP device"), std::string::npos)
+        << hvtest::read_file(dir / "vmm.log");
 }

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "hypervisor/ch_client.hpp"
 #include "hypervisor/cloud_hypervisor_driver.hpp"
+#include "hypervisor/launch.hpp"
 #include "hypervisor/process.hpp"
 #include "test_support.hpp"
 
@@ -38,7 +39,8 @@ protected:
         std::filesystem::create_directories(spec.socket_dir);
         auto argv = minions::hv::CloudHypervisorDriver(CH_DOUBLE_PATH).argv(spec);
         argv.insert(argv.end(), extra.begin(), extra.end());
-        process = minions::hv::spawn_detached(argv, dir / "vmm.log");
+        auto files = minions::hv::open_handed_files(spec);
+        process = minions::hv::spawn_detached(argv, dir / "vmm.log", {std::nullopt, files.fds()});
         ASSERT_TRUE(eventually([&] {
             try {
                 api().ping();

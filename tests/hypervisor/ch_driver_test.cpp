@@ -14,16 +14,17 @@ protected:
 };
 
 TEST_F(ChDriverTest, CommandLineIsTheOneTheSpecShows) {
+    spec.tap = "tap-web";
     auto run = spec.socket_dir.string();
     std::vector<std::string> expected{CH_DOUBLE_PATH,
                                       "--api-socket", "path=" + run + "/api.sock",
-                                      "--kernel", spec.kernel.string(),
-                                      "--initramfs", spec.initramfs.string(),
+                                      "--kernel", "/proc/self/fd/3",
+                                      "--initramfs", "/proc/self/fd/4",
                                       "--cmdline", "console=ttyS0 root=/dev/vda rw",
                                       "--disk", "path=" + spec.rootfs.string(),
                                       "--cpus", "boot=2",
                                       "--memory", "size=256M",
-                                      "--net", "tap=tap-web,mac=52:54:00:00:00:03",
+                                      "--net", "fd=5,mac=52:54:00:00:00:03",
                                       "--vsock", "cid=3,socket=" + run + "/vsock.sock",
                                       "--serial", "file=" + spec.serial_log.string(),
                                       "--console", "off"};
@@ -178,8 +179,22 @@ TEST_F(ChDriverTest, PausingAPausedVmIsRefused) {
     }
 }
 
-TEST_F(ChDriverTest, LaunchFailsWithTheVmmsOwnWordsWhenItExitsEarly) {
+TEST_F(ChDriverTest, AMissingKernelFailsTheLaunchBeforeAnyVmmStarts) {
     std::filesystem::remove(spec.kernel);
+    Process spawned;
+    try {
+        driver.launch(spec, [&](const Process& p) { spawned = p; });
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::HypervisorFailed);
+        EXPECT_NE(std::string(e.what()).find("cannot open the kernel " + spec.kernel.string()), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(spawned.pid, 0);
+}
+
+TEST_F(ChDriverTest, LaunchFailsWithTheVmmsOwnWordsWhenItExitsEarly) {
+    std::filesystem::remove(spec.rootfs);
     auto start = std::chrono::steady_clock::now();
     try {
         process = driver.launch(spec);

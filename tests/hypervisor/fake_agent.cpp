@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -36,6 +37,35 @@ bool write_frame(int fd, const std::string& body) {
     return ::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size());
 }
 
+// A hostile guest, for the tests that measure what it costs the host:
+// MINIONS_FAKE_AGENT_HOSTILE=MODE:OP[,OP...] makes the agent misbehave on
+// those requests only (the boot's own calls still succeed). Modes:
+//   endless  answers with bytes that never form a frame, as fast as it can,
+//            until the host hangs up
+//   silent   never answers
+std::string hostile_mode_for(const std::string& op) {
+    const char* spec = std::getenv("MINIONS_FAKE_AGENT_HOSTILE");
+    if (!spec) return "";
+    std::string text(spec);
+    auto colon = text.find(':');
+    if (colon == std::string::npos) return "";
+    std::string ops = "," + text.substr(colon + 1) + ",";
+    return ops.find("," + op + ",") == std::string::npos ? "" : text.substr(0, colon);
+}
+
+void misbehave(int fd, const std::string& mode) {
+    if (mode == "endless") {
+        // No 0x00 anywhere: nothing in it can start a frame header.
+        const std::string junk(64 * 1024, 'A');
+        while (::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0) {
+        }
+    } else {
+        char sink[4096];
+        while (::recv(fd, sink, sizeof sink, 0) > 0) {
+        }
+    }
+}
+
 void serve(int fd, std::chrono::steady_clock::time_point started) {
     unsigned char head[4];
     while (read_exact(fd, reinterpret_cast<char*>(head), 4)) {
@@ -43,6 +73,12 @@ void serve(int fd, std::chrono::steady_clock::time_point started) {
         std::string body(len, '\0');
         if (!read_exact(fd, body.data(), len)) break;
         auto request = nlohmann::json::parse(body, nullptr, false);
+        if (request.is_object() && request.contains("op") && request["op"].is_string()) {
+            if (auto mode = hostile_mode_for(request["op"].get<std::string>()); !mode.empty()) {
+                misbehave(fd, mode);
+                break;
+            }
+        }
         double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         nlohmann::json reply{{"id", request.is_object() ? request.value("id", nlohmann::json()) : nlohmann::json()},
                              {"ok", true},

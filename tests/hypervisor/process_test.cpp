@@ -10,9 +10,11 @@
 #include <cstdlib>
 #include <future>
 #include <latch>
+#include <sstream>
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 #include "hypervisor/process.hpp"
 #include "test_support.hpp"
 
@@ -232,4 +234,91 @@ TEST(ProcessAlive, IsFalseForAProcessOnItsWayOut) {
     }
     // Without this the loop above may have proved nothing.
     EXPECT_TRUE(saw_exiting) << "never caught the child between SIGKILL and zombie";
+}
+
+namespace {
+
+// "Name:\tvalue" of /proc/<pid>/status.
+std::string status_field(pid_t pid, const std::string& name) {
+    std::istringstream in(hvtest::read_file("/proc/" + std::to_string(pid) + "/status"));
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(name + ":", 0) == 0) {
+            auto value = line.substr(name.size() + 1);
+            auto first = value.find_first_not_of(" \t");
+            if (first == std::string::npos) return std::string();
+            return value.substr(first, value.find_last_not_of(" \t") + 1 - first);
+        }
+    return "";
+}
+
+// A uid of the block minionsd uses by default, and nobody's group.
+const Credentials kVmmUser{1879113731, 65534, {65534}};
+
+}  // namespace
+
+TEST(SpawnDetached, DropsToItsOwnUserWithNoCapabilityLeft) {
+    ASSERT_EQ(::geteuid(), 0u) << "the drop is tested as root, as minionsd runs";
+    hvtest::TempDir dir;
+    auto process = spawn_detached({"/bin/sleep", "30"}, dir / "vmm.log", {kVmmUser, {}});
+    ASSERT_TRUE(process_alive(process));
+    EXPECT_EQ(status_field(process.pid, "Uid"), "1879113731\t1879113731\t1879113731\t1879113731");
+    EXPECT_EQ(status_field(process.pid, "Gid"), "65534\t65534\t65534\t65534");
+    EXPECT_EQ(status_field(process.pid, "Groups"), "65534");
+    EXPECT_EQ(status_field(process.pid, "CapPrm"), "0000000000000000");
+    EXPECT_EQ(status_field(process.pid, "CapEff"), "0000000000000000");
+    EXPECT_EQ(status_field(process.pid, "CapAmb"), "0000000000000000");
+    EXPECT_EQ(status_field(process.pid, "NoNewPrivs"), "1");
+    kill_hard(process);
+    EXPECT_TRUE(wait_gone(process, std::chrono::seconds(5)));
+}
+
+TEST(SpawnDetached, RefusesRootAsTheVmmsOwnUser) {
+    hvtest::TempDir dir;
+    EXPECT_THROW(spawn_detached({"/bin/true"}, dir / "vmm.log", {Credentials{0, 65534, {}}, {}}), Error);
+    EXPECT_THROW(spawn_detached({"/bin/true"}, dir / "vmm.log", {Credentials{1879113731, 0, {}}, {}}), Error);
+}
+
+// The program is opened before the drop: its user needs no way to it (a
+// build tree in a private home, here a 0700 directory of root's).
+TEST(SpawnDetached, RunsAProgramItsUserCouldNotReach) {
+    ASSERT_EQ(::geteuid(), 0u);
+    hvtest::TempDir dir;
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);
+    std::filesystem::copy_file("/bin/sleep", dir / "vmm");
+    std::filesystem::permissions(dir / "vmm", std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+                                                 std::filesystem::perms::others_exec |
+                                                 std::filesystem::perms::others_read);
+    auto process = spawn_detached({(dir / "vmm").string(), "30"}, dir / "vmm.log", {kVmmUser, {}});
+    EXPECT_TRUE(process_alive(process)) << hvtest::read_file(dir / "vmm.log");
+    kill_hard(process);
+    EXPECT_TRUE(wait_gone(process, std::chrono::seconds(5)));
+    // So is a script, whose interpreter opens it again as /dev/fd/N.
+    hvtest::write_file(dir / "vmm.sh", "#!/bin/sh\necho script ran as $(id -u)\n");
+    std::filesystem::permissions(dir / "vmm.sh", std::filesystem::perms::owner_all |
+                                                    std::filesystem::perms::others_exec |
+                                                    std::filesystem::perms::others_read);
+    auto script = spawn_detached({(dir / "vmm.sh").string()}, dir / "vmm.log", {kVmmUser, {}});
+    EXPECT_TRUE(wait_gone(script, std::chrono::seconds(5)));
+    EXPECT_TRUE(hvtest::eventually([&] {
+        return hvtest::read_file(dir / "vmm.log").find("script ran as 1879113731\n") != std::string::npos;
+    })) << hvtest::read_file(dir / "vmm.log");
+}
+
+// Handed descriptors become 3, 4, ... in order, and no other is inherited.
+TEST(SpawnDetached, HandsTheGivenDescriptorsAsThreeFourAndFive) {
+    hvtest::TempDir dir;
+    hvtest::write_file(dir / "a", "first");
+    hvtest::write_file(dir / "b", "second");
+    UniqueFd a(::open((dir / "a").c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd b(::open((dir / "b").c_str(), O_RDONLY | O_CLOEXEC));
+    // Not CLOEXEC and not handed; numbered clear of 3-5.
+    UniqueFd stray(::fcntl(a.get(), F_DUPFD, 100));
+    ASSERT_GE(stray.get(), 100);
+    const std::string probe = "cat <&3; echo; cat <&5; echo; for n in 4 " + std::to_string(stray.get()) +
+                              "; do [ -e /proc/$$/fd/$n ] && echo open $n; done; echo end";
+    auto process = spawn_detached({"/bin/sh", "-c", probe}, dir / "vmm.log", {std::nullopt, {a.get(), -1, b.get()}});
+    EXPECT_TRUE(wait_gone(process, std::chrono::seconds(5)));
+    EXPECT_TRUE(hvtest::eventually([&] { return hvtest::read_file(dir / "vmm.log") == "first\nsecond\nend\n"; }))
+        << hvtest::read_file(dir / "vmm.log");
 }

@@ -16,7 +16,12 @@ using nlohmann::json;
 
 namespace {
 
-LaunchSpec spec_in(const std::filesystem::path& dir) { return hvtest::launch_spec_in(dir); }
+// With the kernel and initramfs a launch opens for the VMM.
+LaunchSpec spec_in(const std::filesystem::path& dir) {
+    hvtest::write_file(dir / "vmlinuz", "kernel");
+    hvtest::write_file(dir / "initrd.img", "initrd");
+    return hvtest::launch_spec_in(dir);
+}
 
 // A "QEMU" that starts but never opens its monitor.
 std::filesystem::path silent_qemu(const hvtest::TempDir& dir) {
@@ -32,14 +37,16 @@ TEST(QemuDriver, CommandLineBootsTheKernelWithVirtioDevicesAndQmp) {
     hvtest::TempDir dir;
     QemuDriver driver("/usr/bin/qemu-system-x86_64", "tcg");
     auto spec = spec_in(dir.path());
+    spec.tap = "tap-web";
     auto run = (dir / "run").string();
     std::vector<std::string> expected{
         "/usr/bin/qemu-system-x86_64", "-name", "web", "-accel", "tcg", "-machine", "q35", "-m", "256M", "-smp", "2",
         "-nodefaults", "-no-user-config", "-display", "none",
-        "-kernel", (dir / "vmlinuz").string(), "-initrd", (dir / "initrd.img").string(),
+        // Handed open: the VMM's own user needs no access to the kernel's directory.
+        "-kernel", "/proc/self/fd/3", "-initrd", "/proc/self/fd/4",
         "-append", "console=ttyS0 root=/dev/vda rw",
         "-drive", "file=" + (dir / "rootfs.ext4").string() + ",format=raw,if=virtio",
-        "-netdev", "tap,id=n0,ifname=tap-web,script=no,downscript=no",
+        "-netdev", "tap,id=n0,fd=5",
         "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:03",
         "-device", "virtio-serial-pci",
         "-chardev", "socket,id=agent,path=" + run + "/agent.sock,server=on,wait=off",
@@ -47,7 +54,8 @@ TEST(QemuDriver, CommandLineBootsTheKernelWithVirtioDevicesAndQmp) {
         "-chardev", "file,id=serial0,path=" + (dir / "serial.log").string() + ",append=on",
         "-serial", "chardev:serial0",
         "-chardev", "socket,id=qmp,path=" + run + "/qmp.sock,server=on,wait=off",
-        "-mon", "chardev=qmp,mode=control"};
+        "-mon", "chardev=qmp,mode=control",
+        "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"};
     EXPECT_EQ(driver.argv(spec), expected);
 }
 

@@ -64,7 +64,8 @@ inline minions::hv::LaunchSpec launch_spec_in(const std::filesystem::path& dir) 
     spec.initramfs = dir / "initrd.img";
     spec.cmdline = "console=ttyS0 root=/dev/vda rw";
     spec.rootfs = dir / "rootfs.ext4";
-    spec.tap = "tap-web";
+    // No TAP: a launch opens it, and unit tests make no network devices
+    // (the bus and e2e suites do, inside a namespace of their own).
     spec.mac = "52:54:00:00:00:03";
     spec.cid = 3;
     spec.socket_dir = dir / "run";

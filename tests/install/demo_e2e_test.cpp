@@ -10,6 +10,7 @@
 // HostFileGuard puts back exactly what was there before (and removes group
 // `minions` again if minions-setup created it).
 #include <grp.h>
+#include <pwd.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -36,6 +37,7 @@ protected:
         policy_guard_ = std::make_unique<HostFileGuard>(
             std::vector<fs::path>{"/usr/share/polkit-1/actions/org.minions.policy"});
         had_group_ = ::getgrnam("minions") != nullptr;
+        had_vmm_user_ = ::getpwnam("minions-vm") != nullptr;
         work_ = make_temp_dir("minions-demo-e2e-");
         // polkitd runs as its own user and must reach the bus socket inside.
         fs::permissions(work_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -66,6 +68,11 @@ protected:
         fs::remove_all(work_, ignored);
         // minions-setup made group `minions`: it goes with the last holder.
         if (!had_group_ && ::getgrnam("minions")) HostFileGuard::record_account("group", "minions");
+        // And the VMMs' user (its own group goes with it, or after it).
+        if (!had_vmm_user_ && ::getpwnam("minions-vm")) {
+            HostFileGuard::record_account("user", "minions-vm");
+            HostFileGuard::record_account("group", "minions-vm");
+        }
         policy_guard_.reset();  // after the demo's polkitd is gone
     }
 
@@ -84,6 +91,7 @@ protected:
 
     std::unique_ptr<HostFileGuard> policy_guard_;
     bool had_group_ = true;
+    bool had_vmm_user_ = true;
     fs::path work_;
     std::string netns_;
     std::map<std::string, std::string> env_;

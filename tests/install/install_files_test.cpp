@@ -138,6 +138,29 @@ TEST_F(Install, ActivationAndUnitsNameTheInstalledDaemon) {
     EXPECT_NE(rest.find("\nExecStart=/usr/bin/minions-rest "), std::string::npos) << rest;
 }
 
+// systemd's own reading of the installed units' sandboxing (0 = fully
+// locked down, 10 = exposed). The bridge must stay "OK" (3.0 or better);
+// minionsd must not fall behind the score docs/OPERATIONS.md records.
+double exposure(const fs::path& unit) {
+    auto r = run({"systemd-analyze", "security", "--offline=yes", "--no-pager", unit.string()});
+    const std::string marker = "Overall exposure level for " + unit.filename().string() + ": ";
+    auto at = r.output.find(marker);
+    if (r.exit_code != 0 || at == std::string::npos) {
+        ADD_FAILURE() << "systemd-analyze security failed on " << unit << " (exit " << r.exit_code << "):\n" << r.output;
+        return 10.0;
+    }
+    return std::stod(r.output.substr(at + marker.size()));
+}
+
+TEST_F(Install, UnitsAreSandboxedAsRecorded) {
+    EXPECT_LE(exposure(installed("usr/lib/systemd/system/minions-rest.service")), 3.0);
+    EXPECT_LE(exposure(installed("usr/lib/systemd/system/minionsd.service")), 3.6);
+    // The bridge holds no capability at all, whatever the score weighs.
+    auto rest = read_text(installed("usr/lib/systemd/system/minions-rest.service"));
+    EXPECT_NE(rest.find("\nCapabilityBoundingSet=\n"), std::string::npos) << rest;
+    EXPECT_NE(rest.find("\nUser=minions-rest\n"), std::string::npos) << rest;
+}
+
 // An operator's edits to the configuration survive an upgrade's install.
 TEST_F(Install, AReinstallKeepsAnEditedConfiguration) {
     const fs::path config = installed("etc/minions/minionsd.conf");

@@ -3,6 +3,7 @@
 // a network namespace of its own: twice (the second does nothing), then --undo.
 #include <gtest/gtest.h>
 #include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -17,6 +18,7 @@ const std::string kSetup = std::string(MINIONS_SOURCE_DIR) + "/scripts/minions-s
 const std::string kBuildImage = std::string(MINIONS_SOURCE_DIR) + "/guest/build-image.sh";
 
 bool group_exists(const std::string& name) { return ::getgrnam(name.c_str()) != nullptr; }
+bool user_exists(const std::string& name) { return ::getpwnam(name.c_str()) != nullptr; }
 bool netns_exists(const std::string& name) { return fs::exists("/run/netns/" + name); }
 bool have_program(const std::string& name) { return run({"sh", "-c", "command -v " + name}).exit_code == 0; }
 
@@ -26,6 +28,7 @@ protected:
         work_ = make_temp_dir("minions-setup-test-");
         tag_ = std::to_string(::getpid() % 100000);
         group_ = "mst-" + tag_;
+        vmm_user_ = "mst-vm-" + tag_;
         netns_ = "minions-setup-test-" + tag_;
         bridge_ = "mst" + tag_;
         config_ = work_ / "minionsd.conf";
@@ -33,6 +36,7 @@ protected:
     }
     void TearDown() override {
         if (netns_exists(netns_)) run({"ip", "netns", "del", netns_});
+        if (user_exists(vmm_user_)) run({"userdel", vmm_user_});
         if (group_exists(group_)) run({"groupdel", group_});
         std::error_code ignored;
         fs::remove_all(work_, ignored);
@@ -42,7 +46,8 @@ protected:
         std::ofstream(config_) << "# test\n[paths]\nstate_dir = " << p("lib") << "\nvms_dir = " << p("lib/vms")
                                << "\nkernel_dir = " << p("lib/kernel") << "\nimage_dir = " << p("lib/images")
                                << "\nrun_dir = " << p("run") << "\n\n[network]\nbridge = " << bridge_
-                               << "\nsubnet = 10.123.0.1/24\nnetns = " << netns << "\n\n[vm]\ndefault_cpus = 1\n";
+                               << "\nsubnet = 10.123.0.1/24\nnetns = " << netns << "\n\n[hypervisor]\nvmm_user = "
+                               << vmm_user_ << "\n\n[vm]\ndefault_cpus = 1\n";
     }
     std::string p(const std::string& relative) const { return (work_ / relative).string(); }
 
@@ -53,14 +58,18 @@ protected:
     }
 
     std::vector<std::string> dir_plan(const std::string& mark) const {
-        return {mark + "install -d -m 0750 " + p("lib"), mark + "install -d -m 0700 " + p("lib/vms"),
+        return {mark + "install -d -m 0711 " + p("lib"), mark + "install -d -m 0711 " + p("lib/vms"),
                 mark + "install -d -m 0755 " + p("lib/kernel"), mark + "install -d -m 0755 " + p("lib/images"),
-                mark + "install -d -m 0750 " + p("run")};
+                mark + "install -d -m 0711 " + p("run")};
+    }
+    std::string useradd_plan(const std::string& mark) const {
+        return mark + "useradd --system --user-group --no-create-home --home-dir /nonexistent --shell "
+                      "/usr/sbin/nologin --comment minions\\ VMMs " + vmm_user_;
     }
 
     fs::path work_;
     fs::path config_;
-    std::string tag_, group_, netns_, bridge_;
+    std::string tag_, group_, vmm_user_, netns_, bridge_;
 };
 
 TEST_F(Setup, DryRunPlansEveryStepInTheConfiguredNamespaceAndChangesNothing) {
@@ -71,7 +80,7 @@ TEST_F(Setup, DryRunPlansEveryStepInTheConfiguredNamespaceAndChangesNothing) {
     auto r = setup({"--dry-run", "--agent", "/bin/true", "--build-image", kBuildImage, "--image-cache", p("cache")});
     ASSERT_EQ(r.exit_code, 0) << r.output;
 
-    std::vector<std::string> expected{"[dry-run] groupadd --system " + group_};
+    std::vector<std::string> expected{"[dry-run] groupadd --system " + group_, useradd_plan("[dry-run] ")};
     for (auto& line : dir_plan("[dry-run] ")) expected.push_back(line);
     for (const std::string& line : std::vector<std::string>{
              "[dry-run] bash " + kBuildImage + " --kernel-dir " + p("lib/kernel") + " --image-dir " +
@@ -111,7 +120,7 @@ TEST_F(Setup, HostNetworkDryRunPlansBridgeForwardingAndNat) {
     auto r = setup({"--dry-run", "--no-image", "--host-network"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     auto lines = lines_of(r.output);
-    std::vector<std::string> expected{"[dry-run] groupadd --system " + group_};
+    std::vector<std::string> expected{"[dry-run] groupadd --system " + group_, useradd_plan("[dry-run] ")};
     for (auto& line : dir_plan("[dry-run] ")) expected.push_back(line);
     expected.push_back("[dry-run] set [network] netns =  in " + config_.string());
     expected.push_back("[dry-run] ip link add " + bridge_ + " type bridge");
@@ -174,7 +183,10 @@ TEST_F(Setup, RealRunInANamespaceIsIdempotentAndUndone) {
     EXPECT_TRUE(group_exists(group_));
     EXPECT_TRUE(netns_exists(netns_));
     for (const auto& dir : {"lib", "lib/vms", "lib/kernel", "lib/images", "run"}) EXPECT_TRUE(fs::is_directory(p(dir)));
-    EXPECT_EQ(fs::status(p("lib/vms")).permissions(), fs::perms::owner_all);
+    // The VMMs pass through to their own VM's directory; nobody may list it.
+    EXPECT_EQ(fs::status(p("lib/vms")).permissions(),
+              fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    EXPECT_TRUE(user_exists(vmm_user_));
     EXPECT_NE(read_text(config_).find("\nnetns = " + netns_ + "\n"), std::string::npos) << read_text(config_);
     auto addr = run({"ip", "-n", netns_, "-o", "addr", "show", "dev", bridge_});
     EXPECT_NE(addr.output.find(" 10.123.0.1/24 "), std::string::npos) << addr.output;
@@ -189,6 +201,8 @@ TEST_F(Setup, RealRunInANamespaceIsIdempotentAndUndone) {
     ASSERT_EQ(undo.exit_code, 0) << undo.output;
     EXPECT_FALSE(netns_exists(netns_));
     EXPECT_FALSE(group_exists(group_));
+    EXPECT_FALSE(user_exists(vmm_user_));
+    EXPECT_FALSE(group_exists(vmm_user_));
     EXPECT_FALSE(fs::exists(p("lib")));
     EXPECT_FALSE(fs::exists(p("run")));
     EXPECT_NE(read_text(config_).find("\nnetns = \n"), std::string::npos) << read_text(config_);

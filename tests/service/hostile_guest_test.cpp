@@ -1,6 +1,6 @@
-// A guest flooding its serial console costs the host bounded disk and
-// minionsd bounded memory: the log is rotated as it grows, and Logs reads
-// only the window asked for.
+// Hostile guests cost the host bounded disk, time and memory: a console
+// flood is rotated as it grows and Logs reads only the window asked for; an
+// agent that streams without end or never answers fails its call in time.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -97,6 +97,79 @@ TEST_F(HostileGuest, AFloodedConsoleStaysBoundedAndLogsStayCheap) {
     EXPECT_LT(rss_after, rss_before + 32 * MiB) << "minionsd grew from " << rss_before << " to " << rss_after;
     RecordProperty("rss_before", std::to_string(rss_before));
     RecordProperty("rss_after", std::to_string(rss_after));
+}
+
+
+// Guests whose agent misbehaves on purpose (tests/hypervisor/fake_agent.cpp,
+// MINIONS_FAKE_AGENT_HOSTILE) after booting normally: each call to it ends
+// in bounded time with an error, minionsd's memory stays where it was, and
+// everyone else is still answered.
+class HostileAgent : public ServiceTest {
+protected:
+    void boot_hostile(const std::string& name, const std::string& behaviour) {
+        restart_daemon_with({{"MINIONS_CH_DOUBLE_AGENT", FAKE_AGENT_PATH}, {"MINIONS_FAKE_AGENT_HOSTILE", behaviour}});
+        create(name);
+    }
+    void TearDown() override {
+        ServiceTest::TearDown();
+        restart_daemon_with({});
+    }
+};
+
+struct Timed {
+    Outcome outcome;
+    std::chrono::duration<double> took;
+};
+
+template <typename F>
+Timed timed(F&& call) {
+    auto start = std::chrono::steady_clock::now();
+    Outcome o = call();
+    return {o, std::chrono::steady_clock::now() - start};
+}
+
+TEST_F(HostileAgent, AnAgentThatAnswersWithoutEndCostsBoundedTimeAndMemory) {
+    boot_hostile("endless", "endless:status,exec");
+    auto pid = daemon_pid();
+    ASSERT_TRUE(pid);
+    const std::uint64_t rss_before = rss_of(*pid);
+    // AgentStatus has 10 s; the stream never forms a frame.
+    auto status = timed([&] { return call_vm("endless", "AgentStatus"); });
+    EXPECT_FALSE(status.outcome.ok);
+    EXPECT_LT(status.took, 15s) << status.outcome.error_name << ": " << status.outcome.error_message;
+    // An exec whose "output" never ends: the guest's 3 s limit and the
+    // host's 10 s on top of it for the answer to arrive.
+    auto exec = timed([&] {
+        return call_vm("endless", "Exec", [](sdbus::MethodCall& m) {
+            m << std::string("cat") << std::vector<std::string>{"/dev/zero"} << uint32_t{3} << false;
+        });
+    });
+    EXPECT_FALSE(exec.outcome.ok);
+    EXPECT_LT(exec.took, 17s) << exec.outcome.error_name << ": " << exec.outcome.error_message;
+    const std::uint64_t rss_after = rss_of(*pid);
+    EXPECT_LT(rss_after, rss_before + 16 * MiB) << "minionsd grew from " << rss_before << " to " << rss_after;
+    RecordProperty("rss_before", std::to_string(rss_before));
+    RecordProperty("rss_after", std::to_string(rss_after));
+    // The daemon and the VM's other operations are fine.
+    EXPECT_EQ(str(get_vm("endless").at("Status")), "running");
+    EXPECT_TRUE(call_vm("endless", "Logs", [](sdbus::MethodCall& m) { m << uint32_t{4096}; }).ok);
+}
+
+TEST_F(HostileAgent, AnAgentThatNeverAnswersTimesOutAndHoldsNothing) {
+    boot_hostile("silent", "silent:status");
+    auto pid = daemon_pid();
+    ASSERT_TRUE(pid);
+    const std::uint64_t rss_before = rss_of(*pid);
+    auto status = timed([&] { return call_vm("silent", "AgentStatus"); });
+    EXPECT_FALSE(status.outcome.ok);
+    EXPECT_EQ(status.outcome.error_name, "org.minions.Error.Timeout") << status.outcome.error_message;
+    EXPECT_GE(status.took, 9s);
+    EXPECT_LT(status.took, 15s);
+    const std::uint64_t rss_after = rss_of(*pid);
+    EXPECT_LT(rss_after, rss_before + 16 * MiB) << "minionsd grew from " << rss_before << " to " << rss_after;
+    // Its lock is free again: a stop goes through at once.
+    stop("silent", true);
+    EXPECT_EQ(str(get_vm("silent").at("Status")), "stopped");
 }
 
 }  // namespace

@@ -98,6 +98,9 @@ void ServiceTest::start_service(const Options& options) {
            << "\nrun_dir = " << run_dir().string() << "\n\n[network]\nbridge = mbr0\nsubnet = " << options.subnet
            << "\nnetns = " << netns_ << "\ndns = " << gateway << "\n\n[hypervisor]\nhypervisor = " << options.hypervisor
            << "\naccel = tcg\ncloud_hypervisor_binary = " << binary("tests/ch-double/ch-double").string()
+           // As installed, every VMM runs as its own uid; `nobody`'s group
+           // (nogroup) stands in for minions-vm, which tests do not create.
+           << "\nvmm_user = nobody"
            << "\n\n[vm]\ndefault_memory_mb = " << options.memory_mb
            << "\nconsole_log_max_mb = " << options.console_log_max_mb
            << "\n\n[timeouts]\nagent_ready_timeout = " << options.agent_ready_timeout_s
