@@ -107,7 +107,7 @@ TEST_F(HostileGuest, AFloodedConsoleStaysBoundedAndLogsStayCheap) {
 class HostileAgent : public ServiceTest {
 protected:
     void boot_hostile(const std::string& name, const std::string& behaviour) {
-        restart_daemon_with({{"MINIONS_CH_DOUBLE_AGENT", FAKE_AGENT_PATH}, {"MINIONS_FAKE_AGENT_HOSTILE", behaviour}});
+        restart_daemon_with({{"MINIONS_CH_DOUBLE_AGENT", guest_program(FAKE_AGENT_PATH).string()}, {"MINIONS_FAKE_AGENT_HOSTILE", behaviour}});
         create(name);
     }
     void TearDown() override {

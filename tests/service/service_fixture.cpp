@@ -120,10 +120,20 @@ void ServiceTest::TearDownTestSuite() {
     fs::remove_all(root_, ec);
 }
 
+fs::path ServiceTest::guest_program(const fs::path& program) {
+    const fs::path copy = root_ / "guest-programs" / program.filename();
+    fs::create_directories(copy.parent_path());
+    fs::copy_file(program, copy, fs::copy_options::overwrite_existing);
+    fs::permissions(copy, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    return copy;
+}
+
 void ServiceTest::set_daemon_env(const std::map<std::string, std::string>& env) {
     std::ostringstream exec;
     // Through sh for the redirection: the daemon's log is kept for the tests to read.
-    exec << "/bin/sh -c \"exec /usr/bin/env MINIONS_CH_DOUBLE_AGENT=" << binary("guest/agent/minions-agent").string()
+    exec << "/bin/sh -c \"exec /usr/bin/env MINIONS_CH_DOUBLE_AGENT="
+         << guest_program(binary("guest/agent/minions-agent")).string()
          << " MINIONS_CH_DOUBLE_REBOOT_MS=300";
     for (const auto& [key, value] : env) exec << " " << key << "=" << value;
     exec << " " << binary("service/daemon/minionsd").string() << " --config " << config_file().string() << " 2>>"

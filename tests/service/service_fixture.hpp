@@ -59,6 +59,9 @@ public:
     // Rewrites the activation file so the next activation runs minionsd with
     // these extra environment variables (e.g. MINIONS_FAULT).
     static void set_daemon_env(const std::map<std::string, std::string>& env);
+    // A copy of `program` that a VMM's own user can run (the double starts
+    // the guest agent as that user; the build tree may be out of its reach).
+    static std::filesystem::path guest_program(const std::filesystem::path& program);
     // pid of the running minionsd, or nullopt when the name has no owner.
     static std::optional<pid_t> daemon_pid();
     static void kill_daemon(int signal);  // and waits until the name is released
