@@ -1,39 +1,16 @@
 #include "api_endpoint.hpp"
 
-#include <algorithm>
 #include <exception>
 #include <iostream>
 
-#include "bearer_token.hpp"
+#include "admission.hpp"
 #include "core/error.hpp"
 #include "http_reply.hpp"
-#include "text_header.hpp"
 
 namespace minions::rest {
 namespace {
 
 using namespace Pistache;
-
-std::optional<Verb> verb_of(Http::Method method) {
-    switch (method) {
-        case Http::Method::Get: return Verb::Get;
-        case Http::Method::Post: return Verb::Post;
-        case Http::Method::Delete: return Verb::Delete;
-        default: return std::nullopt;
-    }
-}
-
-std::optional<std::string> authorization_of(const Http::Request& request) {
-    auto header = request.headers().tryGet<Http::Header::Authorization>();
-    if (!header) return std::nullopt;
-    return header->value();
-}
-
-std::optional<std::string> content_type_of(const Http::Request& request) {
-    auto header = request.headers().tryGet<Http::Header::ContentType>();
-    if (!header) return std::nullopt;
-    return header->mime().toString();
-}
 
 // Answers a failure of any kind. Only minions::Error texts reach the client;
 // anything else is logged and answered with a fixed sentence.
@@ -97,50 +74,10 @@ std::vector<RouteSpec> ApiEndpoint::routes() {
 }
 
 void ApiEndpoint::dispatch(const Http::Request& request, Exchange exchange) {
-    const ApiRoute* route = nullptr;
     try {
-        route = admit(request, exchange);
-    } catch (...) {
-        reply_failure(exchange, std::current_exception());
-        return;
-    }
-    serve(*route, request, std::move(exchange));
-}
-
-const ApiRoute* ApiEndpoint::admit(const Http::Request& request, Exchange& exchange) {
-    if (settings_.token && check_bearer(authorization_of(request), *settings_.token) != AuthResult::Ok) {
-        exchange.response.headers().add(std::make_shared<TextHeader>("WWW-Authenticate", "Bearer"));
-        throw Error(Errc::Unauthenticated, "missing or wrong bearer token (send 'Authorization: Bearer <token>')");
-    }
-    auto verbs = verbs_for_path(routes(), request.resource());
-    if (verbs.empty()) throw Error(Errc::NotFound, "no such endpoint: " + request.resource());
-    auto verb = verb_of(request.method());
-    const ApiRoute* route = verb ? find_route(*verb, request.resource()) : nullptr;
-    if (!route) {
-        std::string allowed;
-        for (auto v : verbs) allowed += (allowed.empty() ? "" : ", ") + std::string(verb_name(v));
-        exchange.response.headers().add(std::make_shared<TextHeader>("Allow", allowed));
-        throw Error(Errc::MethodNotAllowed,
-                    "method not allowed on " + request.resource() + " (allowed: " + allowed + ")");
-    }
-    return route;
-}
-
-void ApiEndpoint::serve(const ApiRoute& route, const Http::Request& request, Exchange exchange) {
-    try {
-        ApiCall call;
-        if (auto name = path_parameter(route.spec.path, request.resource(), "name"))
-            call.name = decode_path_segment(*name);
-        call.body = parse_json_body(request.body(), content_type_of(request), route.body);
-        reject_unknown_fields(call.body, route.spec.fields);
-        std::vector<std::string> given;
-        for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it)
-            given.push_back(it->first);
-        std::sort(given.begin(), given.end());  // the same name reported for the same request
-        reject_unknown_query(given, route.spec.query);
-        for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it)
-            call.query[it->first] = it->second;
-
+        Admitted admitted = admit(request, settings_.token, exchange.response.headers());
+        const ApiRoute& route = admitted.route;
+        ApiCall& call = admitted.call;
         if (auto local = std::get_if<LocalOperation>(&route.operation)) {
             reply(exchange, route.success_status, (*local)(call));
             return;

@@ -1,8 +1,8 @@
 #pragma once
 // The REST bridge's HTTP side: Pistache's TCP listener with the bridge's own
 // connection handling (http_connection.hpp). Every request passes admit()
-// (token, then 404/405), then its route's input checks on the I/O thread
-// (body, unknown fields and query parameters); the D-Bus call itself runs on
+// (admission.hpp: token, 404/405, then its route's input checks: body,
+// unknown fields and query parameters) on the I/O thread; the D-Bus call itself runs on
 // the worker pool and is answered when it ends, however long it takes.
 #include <cstdint>
 #include <memory>
@@ -46,9 +46,9 @@ public:
     static std::vector<RouteSpec> routes();
 
 private:
+    // admit() (admission.hpp), then the route's operation: local ones at
+    // once, bus ones on the worker pool.
     void dispatch(const Pistache::Http::Request& request, Exchange exchange);
-    const ApiRoute* admit(const Pistache::Http::Request& request, Exchange& exchange);
-    void serve(const ApiRoute& route, const Pistache::Http::Request& request, Exchange exchange);
     void run(const ApiRoute& route, const ApiCall& call, Exchange& exchange);
 
     EndpointSettings settings_;

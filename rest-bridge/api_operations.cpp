@@ -9,10 +9,10 @@
 namespace minions::rest {
 namespace {
 
-using client::ManagerClient;
+using client::Manager;
 using nlohmann::json;
 
-json create_vm(ManagerClient& manager, const ApiCall& call) {
+json create_vm(Manager& manager, const ApiCall& call) {
     client::CreateRequest request;
     request.name = required_string_field(call.body, "name");
     request.cpus = uint_field(call.body, "cpus");
@@ -21,15 +21,15 @@ json create_vm(ManagerClient& manager, const ApiCall& call) {
     return manager.create(request);
 }
 
-json list_vms(ManagerClient& manager, const ApiCall&) { return manager.list(); }
+json list_vms(Manager& manager, const ApiCall&) { return manager.list(); }
 
-json get_vm(ManagerClient& manager, const ApiCall& call) { return manager.get(call.name); }
+json get_vm(Manager& manager, const ApiCall& call) { return manager.get(call.name); }
 
-json destroy_vm(ManagerClient& manager, const ApiCall& call) { return manager.destroy(call.name); }
+json destroy_vm(Manager& manager, const ApiCall& call) { return manager.destroy(call.name); }
 
-json start_vm(ManagerClient& manager, const ApiCall& call) { return manager.start(call.name); }
+json start_vm(Manager& manager, const ApiCall& call) { return manager.start(call.name); }
 
-json stop_vm(ManagerClient& manager, const ApiCall& call) {
+json stop_vm(Manager& manager, const ApiCall& call) {
     client::StopRequest request;
     request.force = bool_field(call.body, "force");
     if (auto given = call.body.find("timeout_s"); given != call.body.end() && !given->is_null())
@@ -37,17 +37,17 @@ json stop_vm(ManagerClient& manager, const ApiCall& call) {
     return manager.stop(call.name, request);
 }
 
-json restart_vm(ManagerClient& manager, const ApiCall& call) { return manager.restart(call.name); }
+json restart_vm(Manager& manager, const ApiCall& call) { return manager.restart(call.name); }
 
-json rename_vm(ManagerClient& manager, const ApiCall& call) {
+json rename_vm(Manager& manager, const ApiCall& call) {
     return manager.rename(call.name, required_string_field(call.body, "new_name"));
 }
 
-json copy_vm(ManagerClient& manager, const ApiCall& call) {
+json copy_vm(Manager& manager, const ApiCall& call) {
     return manager.copy(call.name, string_field(call.body, "new_name"), string_field(call.body, "ssh_key"));
 }
 
-json exec_in_vm(ManagerClient& manager, const ApiCall& call) {
+json exec_in_vm(Manager& manager, const ApiCall& call) {
     client::ExecRequest request;
     request.command = required_string_field(call.body, "command");
     if (auto args = call.body.find("args"); args != call.body.end() && !args->is_null()) {
@@ -61,9 +61,9 @@ json exec_in_vm(ManagerClient& manager, const ApiCall& call) {
     return manager.exec(call.name, request);
 }
 
-json agent_status(ManagerClient& manager, const ApiCall& call) { return manager.agent_status(call.name); }
+json agent_status(Manager& manager, const ApiCall& call) { return manager.agent_status(call.name); }
 
-json vm_logs(ManagerClient& manager, const ApiCall& call) {
+json vm_logs(Manager& manager, const ApiCall& call) {
     uint32_t max_bytes = 0;
     if (auto given = call.query.find("max_bytes"); given != call.query.end()) {
         const auto& text = given->second;

@@ -1,6 +1,6 @@
 #pragma once
 // What each REST route does once the request is admitted: one small function
-// per route turning the call into a ManagerClient call, and the table of all
+// per route turning the call into a client::Manager call, and the table of all
 // routes with the body fields and query parameters each accepts. Runs on a
 // worker thread.
 #include <map>
@@ -26,7 +26,7 @@ struct ApiCall {
 };
 
 // A route answered through minionsd, or by the bridge alone (no bus call).
-using BusOperation = nlohmann::json (*)(client::ManagerClient& manager, const ApiCall& call);
+using BusOperation = nlohmann::json (*)(client::Manager& manager, const ApiCall& call);
 using LocalOperation = nlohmann::json (*)(const ApiCall& call);
 
 struct ApiRoute {

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,11 +44,9 @@ bool wants_close(const Http::Request& request) {
 
 // Pistache reads Content-Length with stoull and keeps 0 for text it cannot
 // read, so the header is checked as sent: digits only, within the body limit.
-void check_content_length(const Http::Request& request) {
-    auto raw = request.headers().tryGetRaw("Content-Length");
-    if (!raw) return;
-    std::string value = raw->value();
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+void check_content_length_value(std::string value) {
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r')) value.pop_back();
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
     bool digits = !value.empty() && value.size() <= 19;
     for (unsigned char c : value) digits = digits && std::isdigit(c);
     if (!digits)
@@ -58,26 +57,88 @@ void check_content_length(const Http::Request& request) {
                                                std::to_string(kMaxBodyBytes) + " bytes");
 }
 
+void check_content_length(const Http::Request& request) {
+    auto raw = request.headers().tryGetRaw("Content-Length");
+    if (raw) check_content_length_value(raw->value());
+}
+
 Error malformed_line() {
     return Error(Errc::InvalidArgument, "malformed HTTP request line (expected 'METHOD /path HTTP/1.1')");
 }
 
-// Collects the request head; once its blank line has arrived, refuses a
-// head that announces a transfer coding: every body must come with a
-// Content-Length.
+Error malformed_header() {
+    return Error(Errc::InvalidArgument, "malformed HTTP request header (expected 'Name: value' lines ending in CRLF)");
+}
+
+// RFC 9110 token characters: what a header name is made of.
+bool is_token_char(unsigned char c) {
+    return c != 0 && (std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+// One line of the head without its CRLF: the request line ("METHOD target
+// VERSION") or a header ("Name: value").
+void check_head_line(std::string_view line, bool request_line) {
+    for (unsigned char c : line)
+        if ((c < 0x20 && c != '\t') || c == 0x7f) throw request_line ? malformed_line() : malformed_header();
+    if (request_line) {
+        if (std::count(line.begin(), line.end(), ' ') != 2 || line.find('\t') != std::string_view::npos)
+            throw malformed_line();
+        return;
+    }
+    const auto colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) throw malformed_header();
+    const auto name = line.substr(0, colon);
+    for (unsigned char c : name)
+        if (!is_token_char(c)) throw malformed_header();
+    if (iequals(name, "Transfer-Encoding"))
+        throw Error(Errc::LengthRequired,
+                    "request bodies must be sent with Content-Length; Transfer-Encoding (chunked) is not accepted");
+    // Before the parser's body step too: it reserves the announced length
+    // at once (Pistache 0.0.5), so "Content-Length: 999999999999999" would
+    // be an allocation of a petabyte.
+    if (iequals(name, "Content-Length")) check_content_length_value(std::string(line.substr(colon + 1)));
+}
+
+// Checks the request head line by line as it arrives, each line once, up to
+// its blank line (then head_complete). Before Pistache's parser sees the
+// bytes, and strictly: every line ends in CRLF and has no other control
+// character, the request line has two spaces, every header a token name and
+// a colon. So the parser cannot read lines differently (its header names run
+// to the next ':', across line ends), and no head announcing a transfer
+// coding reaches it: its chunked decoder spins on many small chunks
+// (Pistache 0.0.5). Every body must come with a Content-Length.
 void check_head(Connection& connection, const char* buffer, size_t length, size_t max_bytes) {
     // Bounded: past max_bytes the parser refuses the request as too large.
     const size_t room = max_bytes > connection.head.size() ? max_bytes - connection.head.size() : 0;
     connection.head.append(buffer, std::min(length, room));
-    auto end = connection.head.find("\r\n\r\n");
-    if (end == std::string::npos) end = connection.head.find("\n\n");
-    if (end == std::string::npos) return;
-    connection.head_complete = true;
-    std::string lower = connection.head.substr(0, end + 1);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower.find("\ntransfer-encoding:") != std::string::npos)
-        throw Error(Errc::LengthRequired,
-                    "request bodies must be sent with Content-Length; Transfer-Encoding (chunked) is not accepted");
+    const std::string& head = connection.head;
+    for (;;) {
+        const size_t start = connection.head_checked;
+        const size_t lf = head.find('\n', start);
+        if (lf == std::string::npos) {
+            // A CR must be followed by its LF; a NUL is never part of a head.
+            const auto cr = head.find('\r', start);
+            if ((cr != std::string::npos && cr + 1 < head.size()) || head.find('\0', start) != std::string::npos)
+                throw start == 0 ? malformed_line() : malformed_header();
+            return;
+        }
+        if (lf == start || head[lf - 1] != '\r') throw start == 0 ? malformed_line() : malformed_header();
+        connection.head_checked = lf + 1;
+        const std::string_view line(head.data() + start, lf - 1 - start);
+        if (line.empty()) {
+            if (start == 0) throw malformed_line();
+            connection.head_complete = true;
+            return;
+        }
+        check_head_line(line, start == 0);
+    }
 }
 
 // What could not be read: a Content-Length as sent, else by the parser step
@@ -111,6 +172,7 @@ void Connection::enter(Phase phase) {
         line_ended = false;
         head.clear();
         head_complete = false;
+        head_checked = 0;
     }
     since_ = now_ticks();
     phase_ = phase;
@@ -172,54 +234,72 @@ void RequestReader::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
     connections_[peer.get()] = std::move(connection);
 }
 
-void RequestReader::onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) {
-    auto connection = connection_of(peer);
-    if (!connection || !connection->bytes_arrived()) return;
-    auto parser = getParser(peer);
-    auto version = Http::Version::Http11;
-    if (std::memchr(buffer, '\n', length)) connection->line_ended = true;
+Arrival read_request(Connection& connection, Http::RequestParser& parser, const char* buffer, size_t length,
+                     const ConnectionRules& rules) {
+    Arrival arrival;
+    auto refused = [&](Error error) {
+        arrival.outcome = Arrival::Outcome::Refused;
+        arrival.refusal = std::move(error);
+        return arrival;
+    };
+    if (std::memchr(buffer, '\n', length)) connection.line_ended = true;
     try {
         // Before Pistache's parser sees the body: its chunked decoder spins
         // forever on a body of many small chunks (Pistache 0.0.5), so no
         // request with a Transfer-Encoding gets that far.
-        if (!connection->head_complete) check_head(*connection, buffer, length, rules_.max_request_bytes);
-        if (!parser->feed(buffer, length))
+        if (!connection.head_complete) check_head(connection, buffer, length, rules.max_request_bytes);
+        if (!parser.feed(buffer, length))
             throw Error(Errc::PayloadTooLarge, "request is larger than the limit of " +
-                                                   std::to_string(rules_.max_request_bytes) +
-                                                   " bytes (head and body)");
-        auto state = parser->parse();
-        version = parser->request.version();
+                                                   std::to_string(rules.max_request_bytes) + " bytes (head and body)");
+        auto state = parser.parse();
+        arrival.version = parser.request.version();
         if (state != Http::Private::State::Done) {
-            auto step = parser->step()->id();
+            auto step = parser.step()->id();
             // Pistache keeps looking for the request line's parts past its
             // end ("GET\r\n" waits for a space): a line that has ended and
             // is still not read is malformed.
-            if (step == Http::Private::RequestLineStep::Id && connection->line_ended) throw malformed_line();
+            if (step == Http::Private::RequestLineStep::Id && connection.line_ended) throw malformed_line();
             // The head is complete: refuse a body that cannot be right before
             // it is received.
-            if (step == Http::Private::BodyStep::Id) check_content_length(parser->request);
-            return;
+            if (step == Http::Private::BodyStep::Id) check_content_length(parser.request);
+            return arrival;
         }
-        check_content_length(parser->request);
-        if (connection->over_limit())
-            throw Error(Errc::Unavailable, "too many open connections (limit " +
-                                               std::to_string(rules_.max_connections) +
+        check_content_length(parser.request);
+        if (connection.over_limit())
+            throw Error(Errc::Unavailable, "too many open connections (limit " + std::to_string(rules.max_connections) +
                                                "); close idle ones or retry later");
-        onRequest(parser->request, Http::ResponseWriter(version, transport(), this, peer));
-        parser->reset();
+        arrival.outcome = Arrival::Outcome::Complete;
+        return arrival;
     } catch (const Error& error) {
-        refuse(peer, version, error);
+        return refused(error);
     } catch (const Http::HttpError& error) {
-        refuse(peer, version,
-               error.code() == static_cast<int>(Http::Code::Request_Entity_Too_Large)
-                   ? Error(Errc::PayloadTooLarge, "request is larger than the limit of " +
-                                                      std::to_string(rules_.max_request_bytes) + " bytes")
-                   : malformed(parser->request, parser->step()));
+        return refused(error.code() == static_cast<int>(Http::Code::Request_Entity_Too_Large)
+                           ? Error(Errc::PayloadTooLarge, "request is larger than the limit of " +
+                                                              std::to_string(rules.max_request_bytes) + " bytes")
+                           : malformed(parser.request, parser.step()));
     } catch (...) {
         // Pistache's header parsers throw std:: exceptions (stoull's
         // out_of_range for a Content-Length of 20 digits); their text is not
         // for the client.
-        refuse(peer, version, malformed(parser->request, parser->step()));
+        return refused(malformed(parser.request, parser.step()));
+    }
+}
+
+void RequestReader::onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) {
+    auto connection = connection_of(peer);
+    if (!connection || !connection->bytes_arrived()) return;
+    auto parser = getParser(peer);
+    Arrival arrival = read_request(*connection, *parser, buffer, length, rules_);
+    if (arrival.outcome == Arrival::Outcome::Refused) {
+        refuse(peer, arrival.version, *arrival.refusal);
+        return;
+    }
+    if (arrival.outcome == Arrival::Outcome::Pending) return;
+    try {
+        onRequest(parser->request, Http::ResponseWriter(arrival.version, transport(), this, peer));
+        parser->reset();
+    } catch (...) {
+        refuse(peer, arrival.version, malformed(parser->request, parser->step()));
     }
 }
 

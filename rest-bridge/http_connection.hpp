@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -71,6 +72,7 @@ public:
     // blank line; then head_complete. Reset with line_ended.
     std::string head;
     bool head_complete = false;
+    size_t head_checked = 0;  // bytes of `head` whose lines were checked
     // What the sweep does with it now.
     enum class Verdict { Keep, ShutDownWrites, Drop };
     Verdict verdict(const ConnectionRules& rules, Clock::time_point now);
@@ -93,6 +95,21 @@ struct Exchange {
     std::shared_ptr<Connection> connection;
     bool close = false;  // the client asked to close after this answer
 };
+
+// The reading half of RequestReader::onInput, apart from the peer, so tests
+// and fuzz targets can feed it bytes: what `length` more bytes of a request
+// on `connection` amount to after the head checks (no Transfer-Encoding, a
+// Content-Length of digits within the limit) and Pistache's parser. On
+// Complete, parser.request is the request; on Refused, `refusal` is the
+// answer and the connection is to be closed after it.
+struct Arrival {
+    enum class Outcome { Pending, Complete, Refused };
+    Outcome outcome = Outcome::Pending;
+    Pistache::Http::Version version = Pistache::Http::Version::Http11;
+    std::optional<Error> refusal;
+};
+Arrival read_request(Connection& connection, Pistache::Http::RequestParser& parser, const char* buffer,
+                     size_t length, const ConnectionRules& rules);
 
 // Parses requests on the I/O thread and hands each complete one to
 // `dispatch`; answers unreadable ones itself (JSON, then closes).

@@ -57,6 +57,8 @@ std::string decode_path_segment(std::string_view segment) {
     };
     std::string out;
     for (size_t i = 0; i < segment.size(); ++i) {
+        // Raw too: minionsd would get the name cut there ("web\0x" is "web").
+        if (segment[i] == '\0') throw Error(Errc::InvalidArgument, "the path must not contain a NUL character");
         if (segment[i] != '%') {
             out += segment[i];
             continue;

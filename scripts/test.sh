@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine and runs the whole test suite:
 #   1. the unit tests built with AddressSanitizer + UBSan,
-#   2. the unit tests built with ThreadSanitizer,
-#   3. every test (unit, bus, e2e) in a normal build with warnings as errors.
+#   2. every fuzz target for about 30 s (clang, libFuzzer, ASan + UBSan),
+#   3. the unit and bus tests built with ThreadSanitizer,
+#   4. every test (unit, bus, e2e) in a normal build with warnings as errors.
 # Needs root (TAP devices, network namespaces, a private system bus).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,15 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMINIONS_WERROR=ON -DMINIONS_
 cmake --build build-asan --target minions-unit-tests -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest_all build-asan -L '^unit$' --output-on-failure -j"$jobs"
+
+echo "== fuzz targets, about 30 s each (docs/FUZZING.md)"
+# Every parser a stranger feeds (guest agent frames and answers, QMP, Cloud
+# Hypervisor replies, raw HTTP requests to the bridge, the configuration,
+# names and SSH keys) under libFuzzer with ASan+UBSan, from its seed corpus;
+# any crash, leak, timeout or out-of-memory fails the stage.
+fuzz_start=$SECONDS
+bash scripts/fuzz.sh --short
+echo "fuzz stage: $((SECONDS - fuzz_start)) s"
 
 echo "== unit and bus tests under ThreadSanitizer"
 # Unit and bus suites: the real minionsd, minions-rest, CLI, agent and

@@ -43,28 +43,47 @@ struct ExecRequest {
 // 25 s default. The service enforces its own deadlines underneath this one.
 inline constexpr std::chrono::minutes kDefaultCallTimeout{10};
 
-class ManagerClient {
+// What the REST bridge asks of minionsd. ManagerClient answers over D-Bus;
+// the fuzz targets give the bridge a fake that records the call.
+class Manager {
+public:
+    virtual ~Manager() = default;
+    virtual nlohmann::json create(const CreateRequest& request) = 0;
+    virtual nlohmann::json list() = 0;
+    virtual nlohmann::json get(const std::string& name) = 0;
+    virtual nlohmann::json start(const std::string& name) = 0;
+    virtual nlohmann::json stop(const std::string& name, const StopRequest& request) = 0;
+    virtual nlohmann::json restart(const std::string& name) = 0;
+    virtual nlohmann::json rename(const std::string& name, const std::string& new_name) = 0;
+    virtual nlohmann::json copy(const std::string& name, const std::string& new_name, const std::string& ssh_key) = 0;
+    virtual nlohmann::json destroy(const std::string& name) = 0;
+    virtual nlohmann::json exec(const std::string& name, const ExecRequest& request) = 0;
+    virtual nlohmann::json agent_status(const std::string& name) = 0;
+    virtual nlohmann::json logs(const std::string& name, uint32_t max_bytes) = 0;
+};
+
+class ManagerClient final : public Manager {
 public:
     // `interactive`: let polkit ask for a password through an agent.
     ManagerClient(std::unique_ptr<sdbus::IConnection> connection, bool interactive,
                   std::chrono::microseconds call_timeout = kDefaultCallTimeout);
     ManagerClient(const BusAddress& bus, bool interactive);
-    ~ManagerClient();
+    ~ManagerClient() override;
     ManagerClient(const ManagerClient&) = delete;
     ManagerClient& operator=(const ManagerClient&) = delete;
 
-    nlohmann::json create(const CreateRequest& request);
-    nlohmann::json list();
-    nlohmann::json get(const std::string& name);
-    nlohmann::json start(const std::string& name);
-    nlohmann::json stop(const std::string& name, const StopRequest& request);
-    nlohmann::json restart(const std::string& name);
-    nlohmann::json rename(const std::string& name, const std::string& new_name);
-    nlohmann::json copy(const std::string& name, const std::string& new_name, const std::string& ssh_key);
-    nlohmann::json destroy(const std::string& name);
-    nlohmann::json exec(const std::string& name, const ExecRequest& request);
-    nlohmann::json agent_status(const std::string& name);
-    nlohmann::json logs(const std::string& name, uint32_t max_bytes = 0);
+    nlohmann::json create(const CreateRequest& request) override;
+    nlohmann::json list() override;
+    nlohmann::json get(const std::string& name) override;
+    nlohmann::json start(const std::string& name) override;
+    nlohmann::json stop(const std::string& name, const StopRequest& request) override;
+    nlohmann::json restart(const std::string& name) override;
+    nlohmann::json rename(const std::string& name, const std::string& new_name) override;
+    nlohmann::json copy(const std::string& name, const std::string& new_name, const std::string& ssh_key) override;
+    nlohmann::json destroy(const std::string& name) override;
+    nlohmann::json exec(const std::string& name, const ExecRequest& request) override;
+    nlohmann::json agent_status(const std::string& name) override;
+    nlohmann::json logs(const std::string& name, uint32_t max_bytes = 0) override;
 
 private:
     class Proxies;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agent/answer.hpp"
 #include "agent/connection.hpp"
 #include "agent/request_id.hpp"
 #include "core/error.hpp"
@@ -29,32 +30,16 @@ constexpr auto kMaxAttempt = std::chrono::seconds(2);
 // What a cancel may add to a failed call.
 constexpr auto kCancelBudget = std::chrono::seconds(1);
 
-template <typename T>
-T field(const nlohmann::json& response, const char* name, const std::string& op) {
-    try {
-        return response.at(name).get<T>();
-    } catch (const nlohmann::json::exception&) {
-        throw Error(Errc::AgentFailed, "guest agent answered '" + op + "' without a valid '" + name + "' field");
-    }
-}
-
-// Reads until the answer to request `id` arrives. Anything else is not ours:
-// another call's answer, the rest of one a host stopped reading, a frame cut
-// short; the resynchronising decoder steps over all of them.
+// Reads until the answer to request `id` arrives (answer.hpp says what is skipped).
 nlohmann::json await_answer(detail::Connection& conn, uint64_t id, const std::string& op,
                             std::chrono::steady_clock::time_point deadline) {
-    protocol::FrameDecoder decoder(protocol::FrameDecoder::Sync::Resync);
+    detail::AnswerReader reader(id);
     for (;;) {
         const std::string bytes = conn.receive(deadline);
         if (bytes.empty()) {
             throw Error(Errc::AgentFailed, conn.peer() + " closed the connection before answering '" + op + "'");
         }
-        decoder.feed(bytes);
-        while (auto frame = decoder.next()) {
-            if (!frame->message) continue;
-            const auto it = frame->message->find("id");
-            if (it != frame->message->end() && *it == id) return std::move(*frame->message);
-        }
+        if (auto answer = reader.feed(bytes)) return std::move(*answer);
     }
 }
 
@@ -97,12 +82,7 @@ nlohmann::json Client::call(nlohmann::json request, std::chrono::milliseconds ti
         throw Error(Errc::Timeout, "guest agent at '" + endpoint_.socket.string() + "' did not answer '" + op +
                                        "' within " + std::to_string(timeout.count()) + " ms (" + e.what() + ")");
     }
-    if (answer.value("ok", false) != true) {
-        const auto it = answer.find("error");
-        const std::string why = it != answer.end() && it->is_string() ? it->get<std::string>() : answer.dump();
-        throw Error(Errc::AgentFailed, "guest agent: " + why);
-    }
-    return answer;
+    return detail::checked_answer(std::move(answer));
 }
 
 // On the call's own connection first: over virtio-serial a fresh one would
@@ -176,13 +156,7 @@ ExecResult Client::exec(const std::string& command, const std::vector<std::strin
                         std::chrono::milliseconds timeout) {
     const auto response = call({{"op", "exec"}, {"command", command}, {"args", args}, {"timeout_ms", timeout.count()}},
                                timeout + kExecGrace);
-    ExecResult r;
-    r.exit_code = field<int>(response, "exit_code", "exec");
-    r.stdout_text = field<std::string>(response, "stdout", "exec");
-    r.stderr_text = field<std::string>(response, "stderr", "exec");
-    r.timed_out = field<bool>(response, "timed_out", "exec");
-    r.truncated = field<bool>(response, "truncated", "exec");
-    return r;
+    return detail::exec_result(response);
 }
 
 nlohmann::json Client::status() { return call({{"op", "status"}}); }

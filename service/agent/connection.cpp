@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "agent/answer.hpp"
 #include "core/error.hpp"
 
 namespace minions::agent::detail {
@@ -18,32 +19,6 @@ namespace minions::agent::detail {
 namespace {
 
 constexpr std::size_t kMaxHandshakeLine = 64;
-
-// Handshake replies go into error messages: keep them printable and short.
-std::string printable(const std::string& raw) {
-    std::string out;
-    for (unsigned char c : raw) {
-        if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c < 0x20 || c >= 0x7f) {
-            char hex[5];
-            std::snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-        } else {
-            out.push_back(static_cast<char>(c));
-        }
-    }
-    return out;
-}
-
-bool is_ok_line(const std::string& line) {
-    // "OK <host-side port number>\n"
-    if (line.size() < 5 || line.compare(0, 3, "OK ") != 0 || line.back() != '\n') return false;
-    for (std::size_t i = 3; i + 1 < line.size(); ++i) {
-        if (line[i] < '0' || line[i] > '9') return false;
-    }
-    return true;
-}
 
 }  // namespace
 

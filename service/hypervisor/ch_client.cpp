@@ -103,24 +103,38 @@ ChResponse ChClient::request(const std::string& method, const std::string& endpo
 }
 
 void ChClient::put(const std::string& endpoint, const nlohmann::json& body) {
-    auto response = request("PUT", endpoint, body.is_null() ? std::string() : body.dump());
-    if (response.status < 200 || response.status > 299)
-        throw ChApiError(response.status, "Cloud Hypervisor refused PUT " + endpoint + " (HTTP " +
-                                              std::to_string(response.status) + "): " + shorten(response.body));
+    ch::check_status(request("PUT", endpoint, body.is_null() ? std::string() : body.dump()), "PUT " + endpoint);
 }
 
 nlohmann::json ChClient::get(const std::string& endpoint) {
-    auto response = request("GET", endpoint);
+    return ch::parse_body(request("GET", endpoint), "GET " + endpoint);
+}
+
+namespace ch {
+
+void check_status(const ChResponse& response, const std::string& call) {
     if (response.status < 200 || response.status > 299)
-        throw ChApiError(response.status, "Cloud Hypervisor refused GET " + endpoint + " (HTTP " +
+        throw ChApiError(response.status, "Cloud Hypervisor refused " + call + " (HTTP " +
                                               std::to_string(response.status) + "): " + shorten(response.body));
+}
+
+nlohmann::json parse_body(const ChResponse& response, const std::string& call) {
+    check_status(response, call);
     auto parsed = protocol::json_nesting_within(response.body, protocol::kMaxJsonNesting)
                       ? nlohmann::json::parse(response.body, nullptr, false)
                       : nlohmann::json(nlohmann::json::value_t::discarded);
     if (parsed.is_discarded())
-        fail("Cloud Hypervisor answered GET " + endpoint + " with something that is not JSON: " +
-             shorten(response.body));
+        fail("Cloud Hypervisor answered " + call + " with something that is not JSON: " + shorten(response.body));
     return parsed;
 }
+
+std::string vm_state(const nlohmann::json& info) {
+    // Any JSON may come back: only a string member "state" of an object is one.
+    if (!info.is_object()) return "";
+    auto state = info.find("state");
+    return state != info.end() && state->is_string() ? state->get<std::string>() : "";
+}
+
+}  // namespace ch
 
 }  // namespace minions::hv

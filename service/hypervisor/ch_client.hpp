@@ -55,4 +55,18 @@ private:
     long status_;
 };
 
+// Reading Cloud Hypervisor's answers, apart from the socket, so tests and
+// fuzz targets can feed them. `call` names the request ("GET vm.info").
+namespace ch {
+
+// Nothing unless 2xx: ChApiError with the status and (shortened) body.
+void check_status(const ChResponse& response, const std::string& call);
+// A 2xx answer's body as JSON of at most protocol::kMaxJsonNesting levels;
+// Error{HypervisorFailed} for anything else.
+nlohmann::json parse_body(const ChResponse& response, const std::string& call);
+// The "state" of a vm.info answer ("Created", "Running", ...); "" when it has none.
+std::string vm_state(const nlohmann::json& info);
+
+}  // namespace ch
+
 }  // namespace minions::hv

@@ -59,7 +59,7 @@ Process CloudHypervisorDriver::launch(const LaunchSpec& spec,
     wait_ready(process, log, launch_timeout, "cloud-hypervisor", [&] {
         try {
             api.ping();
-            auto state = api.info().value("state", "");
+            auto state = ch::vm_state(api.info());
             if (state == "Running") return true;
             // --kernel on the command line boots the VM by itself; a VMM
             // that only created it gets one explicit boot.

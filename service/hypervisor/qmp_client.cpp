@@ -55,7 +55,7 @@ QmpClient::QmpClient(const std::filesystem::path& socket, std::chrono::milliseco
     fd_ = connect_unix(socket_, deadline);
     try {
         greeting_ = read_message(deadline, "the QMP greeting");
-        if (!greeting_.contains("QMP")) fail("QMP socket " + socket_.string() + " sent no greeting");
+        if (!qmp::is_greeting(greeting_)) fail("QMP socket " + socket_.string() + " sent no greeting");
         execute("qmp_capabilities", nullptr, timeout_);
     } catch (...) {
         ::close(fd_);
@@ -81,15 +81,7 @@ nlohmann::json QmpClient::execute(const std::string& command, const nlohmann::js
     send_line(request.dump() + "\n", deadline, command);
     for (;;) {
         auto message = read_message(deadline, "the answer to '" + command + "'");
-        if (message.contains("event")) continue;  // asynchronous, not ours
-        if (!message.contains("id") || message["id"] != id) continue;
-        if (message.contains("error")) {
-            const auto& err = message["error"];
-            std::string desc = err.value("desc", err.dump());
-            fail("QMP command '" + command + "' failed: " + desc);
-        }
-        if (message.contains("return")) return message["return"];
-        fail("QMP answered '" + command + "' with neither return nor error: " + message.dump());
+        if (auto answer = qmp::answer_to(message, id, command)) return std::move(*answer);
     }
 }
 
@@ -114,19 +106,7 @@ void QmpClient::send_line(const std::string& line, Clock::time_point deadline, c
 
 nlohmann::json QmpClient::read_message(Clock::time_point deadline, const std::string& waiting_for) {
     for (;;) {
-        auto newline = buffer_.find('\n');
-        if (newline != std::string::npos) {
-            std::string line = buffer_.substr(0, newline);
-            buffer_.erase(0, newline + 1);
-            if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
-            auto message = protocol::json_nesting_within(line, protocol::kMaxJsonNesting)
-                               ? nlohmann::json::parse(line, nullptr, false)
-                               : nlohmann::json(nlohmann::json::value_t::discarded);
-            if (message.is_discarded() || !message.is_object())
-                fail("QMP socket " + socket_.string() + " sent something that is not a JSON object of at most " +
-                     std::to_string(protocol::kMaxJsonNesting) + " levels: " + line.substr(0, 200));
-            return message;
-        }
+        if (auto message = qmp::take_message(buffer_, "QMP socket " + socket_.string())) return std::move(*message);
         int wait = remaining_ms(deadline);
         pollfd pfd{fd_, POLLIN, 0};
         int ready = wait > 0 ? ::poll(&pfd, 1, wait) : 0;
@@ -145,5 +125,42 @@ nlohmann::json QmpClient::read_message(Clock::time_point deadline, const std::st
                  " bytes while waiting for " + waiting_for);
     }
 }
+
+namespace qmp {
+
+std::optional<nlohmann::json> take_message(std::string& buffer, const std::string& source) {
+    for (;;) {
+        auto newline = buffer.find('\n');
+        if (newline == std::string::npos) return std::nullopt;
+        std::string line = buffer.substr(0, newline);
+        buffer.erase(0, newline + 1);
+        if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
+        auto message = protocol::json_nesting_within(line, protocol::kMaxJsonNesting)
+                           ? nlohmann::json::parse(line, nullptr, false)
+                           : nlohmann::json(nlohmann::json::value_t::discarded);
+        if (message.is_discarded() || !message.is_object())
+            fail(source + " sent something that is not a JSON object of at most " +
+                 std::to_string(protocol::kMaxJsonNesting) + " levels: " + line.substr(0, 200));
+        return message;
+    }
+}
+
+bool is_greeting(const nlohmann::json& message) { return message.contains("QMP"); }
+
+std::optional<nlohmann::json> answer_to(const nlohmann::json& message, uint64_t id, const std::string& command) {
+    if (message.contains("event")) return std::nullopt;  // asynchronous, not ours
+    if (!message.contains("id") || message["id"] != id) return std::nullopt;
+    if (message.contains("error")) {
+        // QMP's error is {"class", "desc"}; anything else is reported as sent.
+        const auto& err = message["error"];
+        const auto desc = err.is_object() ? err.find("desc") : err.end();
+        fail("QMP command '" + command + "' failed: " +
+             (desc != err.end() && desc->is_string() ? desc->get<std::string>() : err.dump()));
+    }
+    if (message.contains("return")) return message["return"];
+    fail("QMP answered '" + command + "' with neither return nor error: " + message.dump());
+}
+
+}  // namespace qmp
 
 }  // namespace minions::hv

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -42,5 +43,23 @@ private:
     nlohmann::json greeting_;
     uint64_t next_id_ = 1;
 };
+
+// QMP's reading, apart from the socket, so tests and fuzz targets can feed it
+// bytes. Failures throw Error{HypervisorFailed} naming `source` or `command`.
+namespace qmp {
+
+// Takes the next line off `buffer` as a JSON object of at most
+// protocol::kMaxJsonNesting levels; nullopt until a whole line is buffered
+// (blank lines are skipped).
+std::optional<nlohmann::json> take_message(std::string& buffer, const std::string& source);
+
+// Whether a greeting is one: an object with a "QMP" member.
+bool is_greeting(const nlohmann::json& message);
+
+// The "return" of the answer to command `id`; nullopt when `message` is an
+// event or answers another id.
+std::optional<nlohmann::json> answer_to(const nlohmann::json& message, uint64_t id, const std::string& command);
+
+}  // namespace qmp
 
 }  // namespace minions::hv

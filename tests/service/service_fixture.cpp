@@ -123,9 +123,12 @@ void ServiceTest::TearDownTestSuite() {
 fs::path ServiceTest::guest_program(const fs::path& program) {
     const fs::path copy = root_ / "guest-programs" / program.filename();
     fs::create_directories(copy.parent_path());
-    fs::copy_file(program, copy, fs::copy_options::overwrite_existing);
-    fs::permissions(copy, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                              fs::perms::others_read | fs::perms::others_exec);
+    // Beside it, then renamed over it: the old copy may be running.
+    const fs::path fresh = copy.string() + ".new";
+    fs::copy_file(program, fresh, fs::copy_options::overwrite_existing);
+    fs::permissions(fresh, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+    fs::rename(fresh, copy);
     return copy;
 }
 
