@@ -3,7 +3,8 @@
 #   1. the unit tests built with AddressSanitizer + UBSan,
 #   2. every fuzz target for about 30 s (clang, libFuzzer, ASan + UBSan),
 #   3. the unit and bus tests built with ThreadSanitizer,
-#   4. every test (unit, bus, e2e) in a normal build with warnings as errors.
+#   4. every test (unit, bus, e2e) in a normal build with warnings as errors
+#      (e2e ones serially).
 # Needs root (TAP devices, network namespaces, a private system bus).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -140,4 +141,7 @@ echo "ThreadSanitizer stage: $((SECONDS - tsan_start)) s"
 echo "== full suite"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIONS_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-ctest_all build --output-on-failure "$@"
+# Unit and bus tests side by side, as under TSan; the e2e tests (real QEMU
+# guests under TCG, the demo) one at a time, each having both cores.
+ctest_all build -LE '^e2e$' --output-on-failure -j"$jobs" "$@"
+ctest_all build -L '^e2e$' --output-on-failure "$@"

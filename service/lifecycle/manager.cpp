@@ -579,7 +579,9 @@ Vm Manager::copy(const std::string& id, const std::string& new_name, const std::
     auto [vm, lock] = add_vm({name, source.cpus, source.memory_mb, std::string(hypervisor_.kind())}, "copy", rollback);
     fault_point("copy:after-record");
     VmPaths paths = paths_for(config_, vm.id);
-    copy_consistently(source, [&] { storage::copy_rootfs(paths_for(config_, source.id).rootfs, paths.rootfs); });
+    copy_consistently(source, [&] {
+        storage::copy_rootfs(paths_for(config_, source.id).rootfs, paths.rootfs, storage::SourceLink::Refuse);
+    });
     fault_point("copy:after-copy");
 
     storage::DiskFlush flushed(paths.rootfs);

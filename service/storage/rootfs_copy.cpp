@@ -56,14 +56,14 @@ private:
 
 }  // namespace
 
-CopyMethod copy_rootfs(const fs::path& from, const fs::path& to_arg) {
+CopyMethod copy_rootfs(const fs::path& from, const fs::path& to_arg, SourceLink link) {
     const fs::path to = to_arg.has_parent_path() ? to_arg : fs::path(".") / to_arg;
     const std::string what = "copying rootfs " + from.string() + " to " + to_arg.string();
 
     struct stat dir_st {};
     if (::stat(to.parent_path().c_str(), &dir_st) < 0 || !S_ISDIR(dir_st.st_mode))
         throw Error(Errc::Internal, what + ": destination directory " + to.parent_path().string() + " does not exist");
-    UniqueFd src(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd src(::open(from.c_str(), O_RDONLY | O_CLOEXEC | (link == SourceLink::Refuse ? O_NOFOLLOW : 0)));
     if (src.get() < 0) fail(what, "opening the source", errno);
     struct stat src_st {};
     if (::fstat(src.get(), &src_st) < 0) fail(what, "reading the source's size", errno);

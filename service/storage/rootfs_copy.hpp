@@ -17,8 +17,14 @@ namespace minions::storage {
 
 enum class CopyMethod { Reflink, SparseCopy };
 
+// Whether `from` may be a symbolic link. A VM's own disk must not be: its
+// directory belongs to its VMM's user, who could have put a link to a host
+// file there. A base image may be (an operator's base.ext4 -> debian.ext4).
+enum class SourceLink { Follow, Refuse };
+
 // Throws Error{Internal} naming the file and the failing step.
-CopyMethod copy_rootfs(const std::filesystem::path& from, const std::filesystem::path& to);
+CopyMethod copy_rootfs(const std::filesystem::path& from, const std::filesystem::path& to,
+                       SourceLink link = SourceLink::Follow);
 
 // fdatasync(file), then fsync of its directory so its name is durable too.
 // Throws Error{Internal}.

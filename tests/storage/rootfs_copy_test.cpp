@@ -142,6 +142,25 @@ TEST_F(RootfsCopy, AMissingSourceIsAClearError) {
     EXPECT_FALSE(fs::exists(dir / "vm.ext4"));
 }
 
+// A VM's own disk sits in a directory its VMM's user owns: a link there to
+// a host file must not be copied into a new VM.
+TEST_F(RootfsCopy, ALinkedSourceIsRefusedWhenLinksAreRefused) {
+    std::ofstream(dir / "host-secret") << "not for guests";
+    fs::create_symlink(dir / "host-secret", dir / "linked.ext4");
+    try {
+        copy_rootfs(dir / "linked.ext4", dir / "vm.ext4", SourceLink::Refuse);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("opening the source: Too many levels of symbolic links"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dir / "vm.ext4"));
+    // A base image may be a link.
+    copy_rootfs(dir / "linked.ext4", dir / "vm.ext4");
+    EXPECT_TRUE(fs::exists(dir / "vm.ext4"));
+}
+
 TEST_F(RootfsCopy, ACopyIsFlushedToDiskInTheBackground) {
     auto from = sparse_file("base.ext4", 16 * MiB, {{0, MiB}, {8 * MiB, MiB}});
     copy_rootfs(from, dir / "vm.ext4");
